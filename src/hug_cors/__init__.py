@@ -1,0 +1,13 @@
+"""hug-cors: CORS middleware for hug APIs, correct to the Fetch standard and safe by default.
+
+>>> import hug
+>>> from hug_cors import CORSMiddleware
+>>> api = hug.API("doctest_example")
+>>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
+"""
+
+from .middleware import CORSMiddleware
+from .policy import Answer, CORSConfigurationWarning, CORSPolicy
+
+__all__ = ["Answer", "CORSConfigurationWarning", "CORSMiddleware", "CORSPolicy"]
+__version__ = "0.1.0"

@@ -1,0 +1,199 @@
+"""Origins: checking the configured ones once, matching the ones browsers send.
+
+A browser sends a *serialized origin* (RFC 6454, section 6.2): ``scheme://host[:port]``
+with a lower-case scheme and host and no default port, or the opaque origin ``null``.
+Configuration is parsed into that exact form at construction, so that matching a
+request is a set lookup on the raw header value, whatever the list's length.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import AbstractSet, FrozenSet, NamedTuple, Optional, Pattern, Sequence, Tuple
+
+__all__ = ["OriginMatcher", "parse_origin", "split_origin"]
+
+DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+# What a browser sends, lower case only: a request origin in any other form is not
+# one a browser made, so it matches no pattern.
+_SERIALIZED_ORIGIN = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.-]*)://"
+    r"(?P<host>\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)"
+    r"(?::(?P<port>[1-9][0-9]{0,4}))?"
+)
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*\Z")
+_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\Z")
+_IPV6_HOST = re.compile(r"\[[0-9a-f:.]+\]\Z")
+_PORT = re.compile(r"[0-9]{1,5}\Z")
+
+
+class Origin(NamedTuple):
+    """A configured origin or origin pattern, in the form browsers send."""
+
+    scheme: str
+    host: str  # for a subdomain pattern, the parent domain
+    port: str  # "" for the scheme's default port, "*" for any port
+    any_subdomain: bool = False
+
+    def __str__(self) -> str:
+        host = "*." + self.host if self.any_subdomain else self.host
+        return f"{self.scheme}://{host}{':' + self.port if self.port else ''}"
+
+    @property
+    def is_pattern(self) -> bool:
+        return self.any_subdomain or self.port == "*"
+
+    @property
+    def is_loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.endswith(".localhost")
+
+    def matches(self, scheme: str, host: str, port: str) -> bool:
+        """Whether the split request origin ``scheme://host[:port]`` fits this pattern."""
+        if scheme != self.scheme or (self.port != "*" and port != self.port):
+            return False
+        if self.any_subdomain:
+            # One or more labels before the parent, never the bare parent itself.
+            return host.endswith("." + self.host) and not host.startswith(".")
+        return host == self.host
+
+
+def split_origin(value: str) -> Optional[Tuple[str, str, str]]:
+    """Split a request's Origin into (scheme, host, port), or None if no browser sends it.
+
+    >>> split_origin("https://app.example.com:8443")
+    ('https', 'app.example.com', '8443')
+    >>> split_origin("https://app.example.com:443") is None  # browsers elide default ports
+    True
+    """
+    found = _SERIALIZED_ORIGIN.fullmatch(value)
+    if found is None:
+        return None
+    scheme, host, port = found.group("scheme", "host", "port")
+    if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(scheme) == port):
+        return None
+    if ".." in host or host.endswith("."):
+        return None
+    return scheme, host, port or ""
+
+
+def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
+    """Parse one configured origin or pattern, or raise ValueError showing the fix.
+
+    Upper case and default ports are normalised to what browsers send:
+
+    >>> str(parse_origin("HTTPS://App.Example.com:443"))
+    'https://app.example.com'
+    >>> parse_origin("https://app.example.com/")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: allow_origins: 'https://app.example.com/' ... use 'https://app.example.com'.
+    """
+    scheme, separator, rest = value.partition("://")
+    if not separator:
+        fix = "https://" + value.strip("/").split("/")[0]
+        raise _not_an_origin(parameter, value, "no scheme", fix)
+    scheme = scheme.lower()
+    cut = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
+    authority, tail = rest[:cut], rest[cut:]
+    userinfo, _, hostport = authority.rpartition("@")
+    host, port = _split_host_port(hostport)
+    host = host.lower()
+    port = "" if DEFAULT_PORTS.get(scheme) == port else port
+    any_subdomain = host.startswith("*.")
+    if any_subdomain:
+        host = host[2:]
+    fix = str(Origin(scheme, _ascii_host(host), port, any_subdomain))
+
+    if tail:
+        problem = "a trailing slash" if tail == "/" else f"a path, query or fragment ({tail!r})"
+        raise _not_an_origin(parameter, value, problem, fix)
+    if userinfo:
+        raise _not_an_origin(parameter, value, "user information before the host", fix)
+    if not _SCHEME.match(scheme):
+        raise _not_an_origin(parameter, value, f"a bad scheme {scheme!r}", "https://" + hostport)
+    if port not in ("", "*") and not (_PORT.match(port) and 0 < int(port) < 65536):
+        fix = str(Origin(scheme, _ascii_host(host), "", any_subdomain))
+        problem = f"a bad port {port!r} (a port is 1 to 65535, or * in a pattern)"
+        raise _not_an_origin(parameter, value, problem, fix)
+    if not _is_host(host):
+        if fix != value and _is_host(_ascii_host(host)):
+            raise _not_an_origin(parameter, value, "a host browsers send in ASCII", fix)
+        raise ValueError(
+            f"{parameter}: {value!r} has no valid host. Patterns may only take the forms "
+            "'https://*.example.com' (any subdomain) and 'http://localhost:*' (any port)."
+        )
+    if any_subdomain and "." not in host and host != "localhost":
+        raise ValueError(
+            f"{parameter}: {value!r} would allow every site under the top-level domain "
+            f"{host!r}. Name the parent domain, as in 'https://*.example.com'."
+        )
+    return Origin(scheme, host, port, any_subdomain)
+
+
+def _split_host_port(hostport: str) -> Tuple[str, str]:
+    if hostport.startswith("["):  # an IPv6 literal, [::1]:8000
+        end = hostport.find("]") + 1
+        return hostport[:end], hostport[end + 1 :] if hostport[end : end + 1] == ":" else ""
+    host, _, port = hostport.partition(":")
+    return host, port
+
+
+def _is_host(host: str) -> bool:
+    if _IPV6_HOST.match(host):
+        return True
+    return 0 < len(host) <= 253 and all(_HOST_LABEL.match(label) for label in host.split("."))
+
+
+def _ascii_host(host: str) -> str:
+    """The host as browsers send it: IDNA (punycode) for a non-ASCII name."""
+    try:
+        return host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return host
+
+
+def _not_an_origin(parameter: str, value: str, problem: str, fix: str) -> ValueError:
+    return ValueError(
+        f"{parameter}: {value!r} is not an origin: it has {problem}. "
+        f"An origin is scheme://host[:port] with nothing after it; use {fix!r}."
+    )
+
+
+class OriginMatcher:
+    """Decides whether a request's Origin is allowed, in O(1) for exact origins.
+
+    >>> matcher = OriginMatcher(["https://app.example.com", "https://*.example.org"])
+    >>> matcher.allows("https://app.example.com"), matcher.allows("https://a.b.example.org")
+    (True, True)
+    >>> matcher.allows("https://example.org"), matcher.allows("https://evil.com")
+    (False, False)
+    """
+
+    __slots__ = ("exact", "origins", "patterns", "regex")
+
+    def __init__(self, origins: Sequence[str], regex: Optional[Pattern[str]] = None) -> None:
+        self.origins = tuple(parse_origin(value) for value in origins if value != "null")
+        self.exact: FrozenSet[str] = frozenset(
+            [str(origin) for origin in self.origins if not origin.is_pattern]
+            + [value for value in origins if value == "null"]
+        )
+        self.patterns = tuple(origin for origin in self.origins if origin.is_pattern)
+        self.regex = regex
+
+    @property
+    def configured(self) -> AbstractSet[str]:
+        """Every exact origin and pattern, in the form they are matched."""
+        return self.exact | {str(pattern) for pattern in self.patterns}
+
+    def allows(self, origin: str) -> bool:
+        if origin in self.exact:
+            return True
+        if not self.patterns and self.regex is None:
+            return False
+        parts = split_origin(origin)
+        if parts is None:  # never "null", never a malformed or non-canonical value
+            return False
+        if any(pattern.matches(*parts) for pattern in self.patterns):
+            return True
+        return self.regex is not None and self.regex.fullmatch(origin) is not None

@@ -1,0 +1,438 @@
+"""The CORS decisions, with no web framework in sight.
+
+A :class:`CORSPolicy` is a configuration checked and compiled once: every list is
+validated, normalised and turned into sets and ready-made header values, so that a
+request costs a few set lookups. It never changes after construction, so one policy
+serves every thread of a server.
+
+>>> policy = CORSPolicy(
+...     allow_origins=["https://app.example.com"], allow_methods=["PUT", "DELETE"], max_age=600
+... )
+>>> answer = policy.preflight("https://app.example.com", "PUT", "Content-Type, X-Token")
+>>> for name, value in answer.headers:
+...     print(f"{name}: {value}")
+Access-Control-Allow-Origin: https://app.example.com
+Access-Control-Allow-Credentials: true
+Access-Control-Allow-Methods: PUT, DELETE
+Access-Control-Allow-Headers: content-type, x-token
+Access-Control-Max-Age: 600
+>>> policy.actual("https://evil.example").refusal
+"origin 'https://evil.example' is not allowed"
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import abc
+from typing import (
+    AbstractSet,
+    Callable,
+    Collection,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Tuple,
+    Union,
+)
+
+from .origins import OriginMatcher
+
+__all__ = ["Answer", "CORSConfigurationWarning", "CORSPolicy", "loggable", "merge_vary"]
+
+SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
+FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
+STANDARD_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
+# A browser lists these safelisted names only for values outside the safelist, such as
+# a JSON Content-Type, which every API expects to accept: they are always allowed.
+SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})
+# Fetch: a "*" in Access-Control-Allow-Headers never covers Authorization.
+NON_WILDCARD_HEADER = "authorization"
+SAFELISTED_RESPONSE_HEADERS = frozenset(
+    {"cache-control", "content-language", "content-length", "content-type"}
+    | {"expires", "last-modified", "pragma"}
+)
+FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+# A longer Access-Control-Request-Headers is refused rather than parsed and echoed.
+MAX_REQUEST_HEADERS_LENGTH = 4096
+# Chromium ignores a longer Access-Control-Max-Age and uses this (Firefox: 86400).
+BROWSER_MAX_AGE = 7200
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+_LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
+
+StrList = Union[Collection[str], None]
+
+
+class CORSConfigurationWarning(UserWarning):
+    """A configuration that is legal but probably not what you want."""
+
+
+class Answer(NamedTuple):
+    """What the policy decided for one request.
+
+    ``headers`` are to be set on the response, ``vary`` merged into its ``Vary``
+    (see :func:`merge_vary`), and ``refusal`` says why CORS was refused, if it was.
+    """
+
+    headers: Tuple[Tuple[str, str], ...]
+    vary: str = ""
+    refusal: Optional[str] = None
+
+
+class CORSPolicy:
+    """An immutable, validated CORS configuration that answers requests.
+
+    The parameters are those of :class:`hug_cors.CORSMiddleware`, less ``api``.
+    Bad values raise ``TypeError`` or ``ValueError`` naming the parameter, the value
+    and the fix; legal but risky ones warn with :class:`CORSConfigurationWarning`.
+    """
+
+    __slots__ = (
+        "_actual_vary",
+        "_expose_from_response",
+        "_expose_value",
+        "_frozen",
+        "_headers",
+        "_headers_value",
+        "_methods",
+        "_methods_value",
+        "_origins",
+        "_preflight_vary",
+        "_wildcard_answer",
+        "allow_all_origins",
+        "allow_credentials",
+        "allow_private_network",
+        "max_age",
+        "methods_from_route",
+    )
+
+    def __init__(
+        self,
+        allow_origins: StrList = None,
+        allow_credentials: Optional[bool] = None,
+        max_age: Optional[int] = None,
+        allow_methods: StrList = None,
+        allow_headers: StrList = None,
+        expose_headers: Collection[str] = (),
+        allow_origin_regex: Union[str, Pattern[str], None] = None,
+        allow_private_network: bool = False,
+    ) -> None:
+        regex = _compile_regex(allow_origin_regex)
+        if allow_origins is None:
+            allow_origins = () if regex else ("*",)
+        origins = _strings("allow_origins", allow_origins)
+        self.allow_all_origins = "*" in origins
+        if self.allow_all_origins and (len(origins) > 1 or regex):
+            raise ValueError(
+                f"allow_origins: {list(origins)!r}"
+                f"{' with allow_origin_regex' if regex else ''} mixes '*' with other "
+                "origins. '*' alone allows every origin; list origins without it."
+            )
+        self._origins = OriginMatcher(() if self.allow_all_origins else origins, regex)
+        self.allow_credentials = _credentials(allow_credentials, self.allow_all_origins)
+        self.max_age = _max_age(max_age)
+        self.allow_private_network = _boolean("allow_private_network", allow_private_network)
+        _warn_about_risks(self._origins, self.allow_credentials, self.max_age)
+
+        methods = _methods(allow_methods)
+        self.methods_from_route = methods is None
+        self._methods = SAFELISTED_METHODS.union(methods or ())
+        self._methods_value = ", ".join(methods or ())
+        if "*" in self._methods:
+            self._methods_value = "" if self.allow_credentials else "*"  # "" echoes
+
+        headers = None if allow_headers is None else _header_names("allow_headers", allow_headers)
+        self._headers = None if headers is None else SAFELISTED_HEADERS.union(headers)
+        self._headers_value = ""  # echo the validated request headers
+        if headers is not None and "*" in headers and not self.allow_credentials:
+            self._headers_value = ", ".join(
+                ["*"] + [h for h in headers if h == NON_WILDCARD_HEADER]
+            )
+
+        exposed = _header_names("expose_headers", expose_headers)
+        forbidden = FORBIDDEN_RESPONSE_HEADERS.intersection(exposed)
+        if forbidden:
+            raise ValueError(
+                f"expose_headers: {sorted(forbidden)[0]!r} is never readable by scripts; "
+                "browsers filter it out of every response. Remove it."
+            )
+        self._expose_from_response = "*" in exposed and self.allow_credentials
+        self._expose_value = "" if self._expose_from_response else ", ".join(exposed)
+
+        static = self.allow_all_origins  # the same answer for every origin
+        self._actual_vary = "" if static else "Origin"
+        self._preflight_vary = ", ".join(
+            ([] if static else ["Origin"])
+            + ["Access-Control-Request-Method", "Access-Control-Request-Headers"]
+            + ["Access-Control-Request-Private-Network"]
+        )
+        self._wildcard_answer = Answer(self._with_exposed([("Access-Control-Allow-Origin", "*")]))
+        self._frozen = True
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"a CORSPolicy is immutable; build a new one to change {name}")
+        object.__setattr__(self, name, value)
+
+    @property
+    def allowed_origins(self) -> AbstractSet[str]:
+        """The exact origins and patterns this policy allows, normalised."""
+        return {"*"} if self.allow_all_origins else self._origins.configured
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether ``origin`` (a request's Origin header value) is allowed."""
+        return self.allow_all_origins or self._origins.allows(origin)
+
+    def preflight(
+        self,
+        origin: str,
+        method: str,
+        request_headers: Optional[str] = None,
+        private_network: Optional[str] = None,
+        route_methods: AbstractSet[str] = frozenset(),
+    ) -> Answer:
+        """Answer a preflight: ``Origin``, ``Access-Control-Request-Method``,
+        ``-Request-Headers`` and ``-Request-Private-Network`` as sent, and, when
+        ``methods_from_route`` is true, the methods the requested route serves.
+        """
+        if not self.allows_origin(origin):
+            return self._refuse_preflight(f"origin {loggable(origin)} is not allowed")
+        if not self._allows_method(method, route_methods):
+            return self._refuse_preflight(f"method {loggable(method)} is not allowed")
+        names = _split_header_list(request_headers or "")
+        if names is None:
+            return self._refuse_preflight(
+                f"Access-Control-Request-Headers {loggable(request_headers or '')} is not a "
+                f"list of header names of at most {MAX_REQUEST_HEADERS_LENGTH} characters"
+            )
+        refused = [name for name in names if not self._allows_header(name)]
+        if refused:
+            return self._refuse_preflight(f"header {loggable(refused[0])} is not allowed")
+        wants_private_network = (private_network or "").lower() == "true"
+        if wants_private_network and not self.allow_private_network:
+            return self._refuse_preflight("private network access is not allowed")
+
+        headers = self._origin_headers(origin)
+        headers.append(
+            ("Access-Control-Allow-Methods", self._methods_answer(method, route_methods))
+        )
+        if names:
+            headers.append(
+                ("Access-Control-Allow-Headers", self._headers_value or ", ".join(names))
+            )
+        if self.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(self.max_age)))
+        if wants_private_network:
+            headers.append(("Access-Control-Allow-Private-Network", "true"))
+        return Answer(tuple(headers), self._preflight_vary)
+
+    def actual(
+        self,
+        origin: Optional[str],
+        response_header_names: Callable[[], Iterable[str]] = tuple,
+    ) -> Answer:
+        """Answer an actual (non-preflight) request with the given Origin, if any.
+
+        ``response_header_names`` is called only to expose every response header
+        (``expose_headers=["*"]``) on a credentialed response, where "*" means "*".
+        """
+        if self.allow_all_origins:
+            return self._wildcard_answer
+        if origin is None:
+            return Answer((), self._actual_vary)
+        if not self._origins.allows(origin):
+            return Answer((), self._actual_vary, f"origin {loggable(origin)} is not allowed")
+        headers = self._origin_headers(origin)
+        if self._expose_from_response:
+            names = [n.lower() for n in response_header_names()]
+            exposable = [n for n in names if n not in _NOT_EXPOSED and n.isascii()]
+            if exposable:
+                headers.append(("Access-Control-Expose-Headers", ", ".join(exposable)))
+        return Answer(tuple(self._with_exposed(headers)), self._actual_vary)
+
+    def methods_value(self, route_methods: AbstractSet[str]) -> str:
+        """``Access-Control-Allow-Methods`` for a plain OPTIONS to a route, as hug sends it."""
+        return self._methods_answer("OPTIONS", route_methods)
+
+    def _allows_method(self, method: str, route_methods: AbstractSet[str]) -> bool:
+        if method in self._methods or (self.methods_from_route and method in route_methods):
+            return True
+        return "*" in self._methods and _TOKEN.match(method) is not None
+
+    def _methods_answer(self, method: str, route_methods: AbstractSet[str]) -> str:
+        if self.methods_from_route:
+            return ", ".join(sorted(route_methods | {"OPTIONS"}))
+        return self._methods_value or method  # a credentialed "*" echoes the method
+
+    def _allows_header(self, name: str) -> bool:
+        allowed = self._headers
+        if allowed is None or name in allowed:
+            return True
+        return "*" in allowed and name != NON_WILDCARD_HEADER
+
+    def _origin_headers(self, origin: str) -> List[Tuple[str, str]]:
+        if self.allow_all_origins:
+            return [("Access-Control-Allow-Origin", "*")]
+        headers = [("Access-Control-Allow-Origin", origin)]
+        if self.allow_credentials:
+            headers.append(("Access-Control-Allow-Credentials", "true"))
+        return headers
+
+    def _with_exposed(self, headers: List[Tuple[str, str]]) -> Tuple[Tuple[str, str], ...]:
+        if self._expose_value:
+            headers.append(("Access-Control-Expose-Headers", self._expose_value))
+        return tuple(headers)
+
+    def _refuse_preflight(self, reason: str) -> Answer:
+        return Answer((), self._preflight_vary, reason)
+
+
+_NOT_EXPOSED = SAFELISTED_RESPONSE_HEADERS | FORBIDDEN_RESPONSE_HEADERS
+
+
+def merge_vary(existing: Optional[str], tokens: str) -> str:
+    """The ``Vary`` value that adds ``tokens`` to ``existing`` without repeating any.
+
+    >>> merge_vary("Accept-Encoding, origin", "Origin, Access-Control-Request-Method")
+    'Accept-Encoding, origin, Access-Control-Request-Method'
+    >>> merge_vary("*", "Origin")
+    '*'
+    """
+    if not existing:
+        return tokens
+    present = {token.lower() for token in _LIST_SEPARATOR.split(existing.strip())}
+    if "*" in present:
+        return existing
+    added = [t for t in tokens.split(", ") if t.lower() not in present]
+    return ", ".join([existing.strip(), *added])
+
+
+def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
+    """The lower-case names in an Access-Control-Request-Headers value, or None if malformed."""
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+        return None
+    names = [name for name in _LIST_SEPARATOR.split(value.strip(" \t").lower()) if name]
+    if not all(_TOKEN.match(name) for name in names):
+        return None
+    return tuple(dict.fromkeys(names))
+
+
+def loggable(value: str) -> str:
+    """A request value made safe to log: quoted, escaped and cut short."""
+    return repr(value if len(value) <= 100 else value[:100] + "...")
+
+
+def _strings(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, abc.Iterable):
+        raise TypeError(
+            f"{parameter} must be a list of strings, not {type(value).__name__} {value!r}: "
+            f"write {parameter}=[{value!r}]."
+        )
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(
+                f"{parameter}: {item!r} is a {type(item).__name__}; every item must be a string."
+            )
+    return items
+
+
+def _boolean(parameter: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{parameter} must be True or False, not {value!r}.")
+    return value
+
+
+def _credentials(allow_credentials: Optional[bool], allow_all_origins: bool) -> bool:
+    if allow_credentials is None:  # hug's default, True, made safe: "*" never has credentials
+        return not allow_all_origins
+    _boolean("allow_credentials", allow_credentials)
+    if allow_credentials and allow_all_origins:
+        raise ValueError(
+            "allow_credentials=True with allow_origins=['*'] would let every website read "
+            "responses made with your users' cookies, and browsers refuse it anyway. List "
+            "the origins that need credentials, allow_origins=['https://app.example.com'], "
+            "or pass allow_credentials=False."
+        )
+    return allow_credentials
+
+
+def _max_age(value: Optional[int]) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(
+            f"max_age must be a whole number of seconds or None, not {value!r}: write max_age=600."
+        )
+    if value < 0:
+        raise ValueError(f"max_age: {value} is negative; use 0 (no caching) or more seconds.")
+    return value
+
+
+def _compile_regex(value: Union[str, Pattern[str], None]) -> Optional[Pattern[str]]:
+    if value is None or isinstance(value, re.Pattern):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"allow_origin_regex must be a string or re.Pattern, not {value!r}.")
+    try:
+        return re.compile(value)
+    except re.error as error:
+        raise ValueError(
+            f"allow_origin_regex: {value!r} does not compile ({error}). It is matched with "
+            r"fullmatch against the whole origin, as in r'https://[a-z0-9-]+\.example\.com'."
+        ) from None
+
+
+def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
+    if value is None:
+        return None
+    methods = []
+    for method in _strings("allow_methods", value):
+        if method != "*" and not _TOKEN.match(method):
+            raise ValueError(f"allow_methods: {method!r} is not a method name; write 'PUT'.")
+        if method.upper() in FORBIDDEN_METHODS:
+            raise ValueError(
+                f"allow_methods: {method!r} is forbidden: browsers never send it and it "
+                "enables cross-site tracing. Remove it."
+            )
+        methods.append(method.upper() if method.upper() in STANDARD_METHODS else method)
+    return tuple(dict.fromkeys(methods))
+
+
+def _header_names(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
+    names = _strings(parameter, value)
+    for name in names:
+        if name != "*" and not _TOKEN.match(name):
+            raise ValueError(
+                f"{parameter}: {name!r} is not a header name: use letters, digits and "
+                "!#$%&'*+-.^_`|~ only, one name per item, as in 'X-Request-Id'."
+            )
+    return tuple(dict.fromkeys(name.lower() for name in names))
+
+
+def _warn_about_risks(matcher: OriginMatcher, credentials: bool, max_age: Optional[int]) -> None:
+    if "null" in matcher.exact:
+        _warn(
+            "allow_origins: 'null' is the origin of sandboxed iframes, local files and "
+            "some redirects, which any website can produce; allow it only if you must."
+        )
+    if credentials:
+        for origin in matcher.origins:
+            if origin.scheme == "http" and not origin.is_loopback:
+                _warn(
+                    f"allow_origins: {str(origin)!r} is plain http with credentials: anyone "
+                    "on the network can inject a script into it and act as your users. "
+                    "Use https."
+                )
+    if max_age is not None and max_age > BROWSER_MAX_AGE:
+        _warn(
+            f"max_age: {max_age} is more than browsers honour (Chromium caps it at "
+            f"{BROWSER_MAX_AGE} seconds, Firefox at 86400); use max_age={BROWSER_MAX_AGE}."
+        )
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, CORSConfigurationWarning, stacklevel=4)

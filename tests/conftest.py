@@ -84,13 +84,16 @@ def call(
     api: hug.API, method: str, path: str = "/demo", headers: Optional[Dict[str, str]] = None
 ) -> Any:
     """One request through hug's own test helper; the result has ``.status``,
-    ``.headers`` (a list of pairs, repeats kept) and ``.headers_dict``."""
-    return hug.test.call(method, api, path, headers=dict(headers or {}))
+    ``.headers`` (a list of pairs, repeats kept), ``.headers_dict`` and ``.data``
+    (None for an empty body)."""
+    response = hug.test.call(method, api, path, headers=dict(headers or {}))
+    response.data = getattr(response, "data", None)
+    return response
 
 
 def preflight(
     api: hug.API,
-    path: str = "/demo",
+    path: str = "/demo/1",
     method: str = "PUT",
     origin: str = ORIGIN,
     headers: Optional[str] = None,

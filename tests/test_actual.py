@@ -1,0 +1,143 @@
+"""SPEC "Requests", actual responses: CORS headers on every response, and Vary."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Tuple
+
+import hug
+import pytest
+from falcon import testing
+
+from hug_cors import CORSMiddleware
+from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers
+
+
+@pytest.fixture
+def api() -> Any:
+    return build_api(allow_origins=[ORIGIN], expose_headers=["X-Total-Count"])
+
+
+ALLOWED = {
+    "access-control-allow-origin": ORIGIN,
+    "access-control-allow-credentials": "true",
+    "access-control-expose-headers": "x-total-count",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/demo", "200 OK"),
+        ("POST", "/demo", "200 OK"),
+        ("DELETE", "/demo/7", "200 OK"),
+        ("GET", "/missing", "404 Not Found"),  # falcon.HTTPError raised by the handler
+        ("GET", "/broken", "500 Internal Server Error"),  # a 500 returned through hug
+        ("GET", "/private", "401 Unauthorized"),  # hug authentication refused it
+        ("GET", "/moved", "302 Found"),
+        ("GET", "/no/such/route", "404 Not Found"),  # hug's own not-found handler
+        ("PATCH", "/demo", "405 Method Not Allowed"),
+    ],
+)
+def test_an_allowed_origin_can_read_every_response(
+    api: Any, method: str, path: str, status: str
+) -> None:
+    response = call(api, method, path, {"Origin": ORIGIN})
+    assert response.status == status
+    assert cors_headers(response) == ALLOWED
+
+
+def test_a_refused_origin_gets_no_cors_headers_and_is_logged(
+    api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="hug_cors"):
+        response = call(api, "GET", "/demo", {"Origin": OTHER_ORIGIN})
+    assert response.status == "200 OK"  # CORS is enforced by the browser, not the server
+    assert cors_headers(response) == {}
+    assert [record.getMessage() for record in caplog.records] == [
+        "CORS refused for GET '/demo': origin 'https://evil.example' is not allowed"
+    ]
+
+
+def test_a_request_without_origin_gets_no_cors_headers(api: Any) -> None:
+    assert cors_headers(call(api, "GET", "/demo")) == {}
+
+
+def test_the_wildcard_answers_every_request_alike_with_no_vary() -> None:
+    api = build_api(expose_headers=["X-Total-Count"])
+    for headers in ({"Origin": ORIGIN}, {"Origin": "null"}, {}):
+        response = call(api, "GET", "/demo", headers)
+        assert cors_headers(response) == {
+            "access-control-allow-origin": "*",
+            "access-control-expose-headers": "x-total-count",
+        }
+        assert "vary" not in response.headers_dict
+
+
+@pytest.mark.parametrize("headers", [{"Origin": ORIGIN}, {"Origin": OTHER_ORIGIN}, {}])
+def test_vary_origin_on_every_response_that_depends_on_it(api: Any, headers: dict) -> None:
+    assert call(api, "GET", "/demo", headers).headers_dict["vary"] == "Origin"
+
+
+def test_vary_is_merged_with_the_apps_own() -> None:
+    api = build_api(allow_origins=[ORIGIN])
+    response = call(api, "GET", "/vary", {"Origin": ORIGIN})
+    assert [value for name, value in response.headers if name.lower() == "vary"] == [
+        "Accept-Encoding, Origin"
+    ]
+
+
+@pytest.mark.parametrize("existing", ["origin", "Accept, ORIGIN", "*"])
+def test_vary_is_never_duplicated_nor_overwritten(existing: str) -> None:
+    api = hug.API(f"vary_{existing}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+
+    @hug.get("/", api=api)
+    def index(response: Any) -> str:
+        response.set_header("Vary", existing)
+        return "ok"
+
+    assert call(api, "GET", "/", {"Origin": ORIGIN}).headers_dict["vary"] == existing
+
+
+def test_expose_star_without_credentials_is_sent_as_star() -> None:
+    api = build_api(expose_headers=["*"])
+    headers = cors_headers(call(api, "GET", "/count", {"Origin": ORIGIN}))
+    assert headers["access-control-expose-headers"] == "*"
+
+
+def test_expose_star_with_credentials_lists_the_responses_own_headers() -> None:
+    api = build_api(allow_origins=[ORIGIN], expose_headers=["*"])
+    headers = cors_headers(call(api, "GET", "/count", {"Origin": ORIGIN}))
+    # With credentials "*" is a literal name, so the names are listed instead;
+    # Content-Type is always readable and Set-Cookie never is.
+    assert headers["access-control-expose-headers"] == "x-total-count"
+
+
+def test_no_expose_headers_when_none_are_configured() -> None:
+    api = build_api(allow_origins=[ORIGIN])
+    assert "access-control-expose-headers" not in cors_headers(
+        call(api, "GET", "/count", {"Origin": ORIGIN})
+    )
+
+
+def test_falcons_own_test_client_sees_the_same_headers(api: Any) -> None:
+    result = testing.TestClient(api.http.server()).simulate_get("/demo", headers={"Origin": ORIGIN})
+    assert result.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert result.headers["Vary"] == "Origin"
+
+
+def test_concurrent_requests_each_get_their_own_origin() -> None:
+    origins = [f"https://app{n}.example.com" for n in range(50)]
+    app = testing.TestClient(build_api(allow_origins=origins).http.server())
+
+    def request(n: int) -> Tuple[str, Any]:
+        origin = origins[n % len(origins)] if n % 3 else OTHER_ORIGIN
+        answer = app.simulate_get("/demo", headers={"Origin": origin})
+        return origin, answer.headers.get("Access-Control-Allow-Origin")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(request, range(600)))
+    for origin, allowed in results:
+        assert allowed == (None if origin == OTHER_ORIGIN else origin)

@@ -148,3 +148,18 @@ def test_echoes_any_requested_header_to_any_origin(middleware_class: Any, has_de
     api = build_api(middleware_class, allow_origins=[ORIGIN])
     answer = cors_headers(preflight(api, "/demo", "GET", OTHER_ORIGIN, headers="X-Stolen"))
     assert (answer.get("access-control-allow-headers") == "X-Stolen") is has_defect
+
+
+@FIXED
+def test_fails_preflights_on_routes_protected_by_hug_authentication(
+    middleware_class: Any, has_defect: bool
+) -> None:
+    api = hug.API(f"protected_{middleware_class.__module__}")
+    api.http.add_middleware(middleware_class(api, allow_origins=[ORIGIN]))
+    authentication = hug.authentication.basic(hug.authentication.verify("user", "secret"))
+
+    @hug.http("/account", api=api, requires=authentication)  # every method, OPTIONS too
+    def account() -> str:
+        return "account"
+
+    assert (preflight(api, "/account", "PUT").status == "401 Unauthorized") is has_defect

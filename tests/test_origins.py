@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import hug
 import pytest
 
-from hug_cors import CORSConfigurationWarning
+from hug_cors import CORSConfigurationWarning, CORSMiddleware
 from tests.conftest import ORIGIN, build_api, call
 
 
@@ -134,3 +135,9 @@ def test_null_is_allowed_only_when_listed_and_listing_it_warns() -> None:
     with pytest.warns(CORSConfigurationWarning, match="'null'"):
         api = build_api(allow_origins=[ORIGIN, "null"])
     assert allowed_origin(api, "null") == "null"
+
+
+def test_a_configuration_warning_points_at_the_line_that_built_the_middleware() -> None:
+    with pytest.warns(CORSConfigurationWarning) as warned:
+        CORSMiddleware(hug.API("warning_location"), allow_origins=["null"])
+    assert [warning.filename for warning in warned] == [__file__]

@@ -23,6 +23,7 @@ Access-Control-Max-Age: 600
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections import abc
 from typing import (
@@ -248,7 +249,7 @@ class CORSPolicy:
         headers = self._origin_headers(origin)
         if self._expose_from_response:
             names = [n.lower() for n in response_header_names()]
-            exposable = [n for n in names if n not in _NOT_EXPOSED and n.isascii()]
+            exposable = [n for n in names if n not in _NOT_EXPOSED and _TOKEN.match(n)]
             if exposable:
                 headers.append(("Access-Control-Expose-Headers", ", ".join(exposable)))
         return Answer(tuple(self._with_exposed(headers)), self._actual_vary)
@@ -435,4 +436,8 @@ def _warn_about_risks(matcher: OriginMatcher, credentials: bool, max_age: Option
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, CORSConfigurationWarning, stacklevel=4)
+    # Point the warning at the user's line that built the middleware or policy.
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_globals["__name__"].startswith("hug_cors."):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, CORSConfigurationWarning, stacklevel=level)

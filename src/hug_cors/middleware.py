@@ -11,7 +11,6 @@ import logging
 from typing import Any, Collection, FrozenSet, List, Optional, Pattern, Union
 
 import falcon
-from falcon.routing import map_http_methods
 
 from .policy import Answer, CORSPolicy, loggable, merge_vary
 
@@ -72,7 +71,7 @@ class CORSMiddleware:
         allow_origin_regex: Union[str, Pattern[str], None] = None,
         allow_private_network: bool = False,
     ) -> None:
-        if not hasattr(api, "http"):
+        if not hasattr(getattr(api, "http", None), "routes"):  # a hug.API instance
             raise TypeError(
                 f"api must be the hug API the middleware serves, not {api!r}: "
                 "write CORSMiddleware(hug.API(__name__), ...)."
@@ -92,6 +91,9 @@ class CORSMiddleware:
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a CORSMiddleware is immutable; build a new one to change {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a CORSMiddleware is immutable; {name} cannot be deleted")
 
     @property
     def api(self) -> Any:
@@ -119,12 +121,12 @@ class CORSMiddleware:
         """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method)."""
         if not _is_preflight(req):
             return
-        policy = self._policy
+        env, policy = req.env, self._policy
         answer = policy.preflight(
-            req.get_header("Origin"),
-            req.get_header("Access-Control-Request-Method"),
-            req.get_header("Access-Control-Request-Headers"),
-            req.get_header("Access-Control-Request-Private-Network"),
+            env[ORIGIN],
+            env[REQUEST_METHOD],
+            env.get(REQUEST_HEADERS),
+            env.get(REQUEST_PRIVATE_NETWORK),
             self._route_methods(req) if policy.methods_from_route else frozenset(),
         )
         # 204 whether allowed or refused: the browser acts on the headers alone.
@@ -136,16 +138,16 @@ class CORSMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         """Add CORS headers to every response but a preflight's, errors included."""
-        if _is_preflight(req):
-            return
-        if req.method == "OPTIONS" and resource is not None:
-            # A plain OPTIONS: the route-aware headers hug's class sends.
-            methods = _served_methods(resource)
-            resp.set_header("Allow", ", ".join(sorted(methods | {"OPTIONS"})))
-            resp.set_header("Access-Control-Allow-Methods", self._policy.methods_value(methods))
-            if self._policy.max_age is not None:
-                resp.set_header("Access-Control-Max-Age", str(self._policy.max_age))
-        answer = self._policy.actual(req.get_header("Origin"), lambda: resp.headers)
+        if req.method == "OPTIONS":
+            if _is_preflight(req):
+                return  # answered in process_request
+            if resource is not None:  # a plain OPTIONS: the route-aware headers hug sends
+                methods = _served_methods(resource)
+                resp.set_header("Allow", ", ".join(sorted(methods | {"OPTIONS"})))
+                resp.set_header("Access-Control-Allow-Methods", self._policy.methods_value(methods))
+                if self._policy.max_age is not None:
+                    resp.set_header("Access-Control-Max-Age", str(self._policy.max_age))
+        answer = self._policy.actual(req.env.get(ORIGIN), lambda: resp.headers)
         _apply(answer, req, resp)
 
     def _route_methods(self, req: falcon.Request) -> FrozenSet[str]:
@@ -155,17 +157,22 @@ class CORSMiddleware:
         return _served_methods(route[0]) if route else frozenset()
 
 
+# The request headers, as WSGI names them (what req.get_header would look up).
+ORIGIN = "HTTP_ORIGIN"
+REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
+REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+# Falcon calls a resource's on_<method> responders; precomputed, since Falcon's own
+# map_http_methods costs more than the rest of a preflight.
+RESPONDERS = tuple((method, "on_" + method.lower()) for method in falcon.COMBINED_METHODS)
+
+
 def _is_preflight(req: falcon.Request) -> bool:
-    env = req.env
-    return (
-        req.method == "OPTIONS"
-        and "HTTP_ORIGIN" in env
-        and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in env
-    )
+    return req.method == "OPTIONS" and ORIGIN in req.env and REQUEST_METHOD in req.env
 
 
 def _served_methods(resource: object) -> FrozenSet[str]:
-    return frozenset(map_http_methods(resource))
+    return frozenset([method for method, name in RESPONDERS if hasattr(resource, name)])
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response) -> None:

@@ -89,17 +89,18 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
     Traceback (most recent call last):
     ValueError: allow_origins: 'https://app.example.com/' ... use 'https://app.example.com'.
     """
+    if value != value.strip():
+        raise _not_an_origin(parameter, value, "white space around it", _likely_fix(value))
     scheme, separator, rest = value.partition("://")
     if not separator:
-        fix = "https://" + value.strip("/").split("/")[0]
-        raise _not_an_origin(parameter, value, "no scheme", fix)
+        raise _not_an_origin(parameter, value, "no scheme", _likely_fix(value))
     scheme = scheme.lower()
     cut = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
     authority, tail = rest[:cut], rest[cut:]
     userinfo, _, hostport = authority.rpartition("@")
     host, port = _split_host_port(hostport)
     host = host.lower()
-    port = "" if DEFAULT_PORTS.get(scheme) == port else port
+    port = _normal_port(scheme, port)
     any_subdomain = host.startswith("*.")
     if any_subdomain:
         host = host[2:]
@@ -129,6 +130,21 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
             f"{host!r}. Name the parent domain, as in 'https://*.example.com'."
         )
     return Origin(scheme, host, port, any_subdomain)
+
+
+def _likely_fix(value: str) -> str:
+    """What a mistyped origin most likely meant: 'https:/a.com ' -> 'https://a.com'."""
+    typed = re.match(r"(https?)(?::/*|/+)(.*)", value.strip(), re.IGNORECASE)
+    scheme, rest = (typed.group(1).lower(), typed.group(2)) if typed else ("https", value.strip())
+    return f"{scheme}://{rest.split('/')[0].lower()}"
+
+
+def _normal_port(scheme: str, port: str) -> str:
+    """A valid port as browsers send it: no leading zeros, "" for the scheme's default."""
+    if not (_PORT.match(port) and 0 < int(port) < 65536):
+        return port  # "", "*" or a bad port, refused by the caller
+    port = str(int(port))
+    return "" if DEFAULT_PORTS.get(scheme) == port else port
 
 
 def _split_host_port(hostport: str) -> Tuple[str, str]:

@@ -93,6 +93,7 @@ class CORSPolicy:
 
     __slots__ = (
         "_actual_vary",
+        "_exact_answers",
         "_expose_from_response",
         "_expose_value",
         "_frozen",
@@ -100,6 +101,7 @@ class CORSPolicy:
         "_headers_value",
         "_methods",
         "_methods_value",
+        "_no_origin_answer",
         "_origins",
         "_preflight_vary",
         "_wildcard_answer",
@@ -170,13 +172,19 @@ class CORSPolicy:
             + ["Access-Control-Request-Method", "Access-Control-Request-Headers"]
             + ["Access-Control-Request-Private-Network"]
         )
+        # Ready-made answers: an exact origin's costs one dict lookup per request.
         self._wildcard_answer = Answer(self._with_exposed([("Access-Control-Allow-Origin", "*")]))
+        self._no_origin_answer = Answer((), self._actual_vary)
+        self._exact_answers = {o: self._allowed_answer(o) for o in self._origins.exact}
         self._frozen = True
 
     def __setattr__(self, name: str, value: object) -> None:
         if getattr(self, "_frozen", False):
             raise AttributeError(f"a CORSPolicy is immutable; build a new one to change {name}")
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a CORSPolicy is immutable; {name} cannot be deleted")
 
     @property
     def allowed_origins(self) -> AbstractSet[str]:
@@ -243,24 +251,29 @@ class CORSPolicy:
         if self.allow_all_origins:
             return self._wildcard_answer
         if origin is None:
-            return Answer((), self._actual_vary)
-        if not self._origins.allows(origin):
-            return Answer((), self._actual_vary, f"origin {loggable(origin)} is not allowed")
-        headers = self._origin_headers(origin)
+            return self._no_origin_answer
+        answer = self._exact_answers.get(origin)
+        if answer is None:
+            if not self._origins.allows(origin):
+                return Answer((), self._actual_vary, f"origin {loggable(origin)} is not allowed")
+            answer = self._allowed_answer(origin)
         if self._expose_from_response:
-            names = [n.lower() for n in response_header_names()]
+            names = [name.lower() for name in response_header_names()]
             exposable = [n for n in names if n not in _NOT_EXPOSED and _TOKEN.match(n)]
             if exposable:
-                headers.append(("Access-Control-Expose-Headers", ", ".join(exposable)))
-        return Answer(tuple(self._with_exposed(headers)), self._actual_vary)
+                exposed = ("Access-Control-Expose-Headers", ", ".join(exposable))
+                answer = answer._replace(headers=(*answer.headers, exposed))
+        return answer
 
     def methods_value(self, route_methods: AbstractSet[str]) -> str:
         """``Access-Control-Allow-Methods`` for a plain OPTIONS to a route, as hug sends it."""
         return self._methods_answer("OPTIONS", route_methods)
 
     def _allows_method(self, method: str, route_methods: AbstractSet[str]) -> bool:
-        if method in self._methods or (self.methods_from_route and method in route_methods):
+        if method in self._methods:
             return True
+        if self.methods_from_route:  # a route always answers OPTIONS itself
+            return method in route_methods or method == "OPTIONS"
         return "*" in self._methods and _TOKEN.match(method) is not None
 
     def _methods_answer(self, method: str, route_methods: AbstractSet[str]) -> str:
@@ -281,6 +294,9 @@ class CORSPolicy:
         if self.allow_credentials:
             headers.append(("Access-Control-Allow-Credentials", "true"))
         return headers
+
+    def _allowed_answer(self, origin: str) -> Answer:
+        return Answer(self._with_exposed(self._origin_headers(origin)), self._actual_vary)
 
     def _with_exposed(self, headers: List[Tuple[str, str]]) -> Tuple[Tuple[str, str], ...]:
         if self._expose_value:
@@ -315,10 +331,10 @@ def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
     """The lower-case names in an Access-Control-Request-Headers value, or None if malformed."""
     if len(value) > MAX_REQUEST_HEADERS_LENGTH:
         return None
-    names = [name for name in _LIST_SEPARATOR.split(value.strip(" \t").lower()) if name]
-    if not all(_TOKEN.match(name) for name in names):
-        return None
-    return tuple(dict.fromkeys(names))
+    names = [name for name in _LIST_SEPARATOR.split(value.strip(" \t")) if name]
+    if not all(_TOKEN.match(name) for name in names):  # before lower(), which maps some
+        return None  # non-ASCII letters to ASCII ones
+    return tuple(dict.fromkeys(name.lower() for name in names))
 
 
 def loggable(value: str) -> str:

@@ -124,4 +124,3 @@ def cors_headers(response: Any) -> Dict[str, str]:
 def api() -> hug.API:
     """The usual configuration: one front end, credentialed, a few headers."""
     return build_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=600)
-

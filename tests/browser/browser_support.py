@@ -1,0 +1,289 @@
+"""The browser suite's helpers: local servers, the hug API under test, a fetching tab.
+
+Every server is waitress on 127.0.0.1 in a background thread; different ports are
+different origins. Imported by conftest.py (fixtures) and the tests; it imports
+waitress lazily so that a missing one is reported by the ``browser`` fixture.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import itertools
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import falcon
+import hug
+
+from hug_cors import CORSMiddleware
+
+HOST = "127.0.0.1"
+PAGES = Path(__file__).parent / "pages"
+TIMEOUT_MS = 10_000  # for every page action and every fetch()
+USER, PASSWORD = "user", "secret"
+
+WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
+
+
+# --- Servers --------------------------------------------------------------------------
+
+
+class LocalServer:
+    """``app`` served by waitress on 127.0.0.1, a free port, in a background thread."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        from waitress import create_server
+
+        self._map: Dict[Any, Any] = {}
+        self._server = create_server(app, map=self._map, host=HOST, port=0, threads=4)
+        self.origin = f"http://{HOST}:{self._server.effective_port}"
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=self.origin, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        from waitress import wasyncore
+
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=1.0, map=self._map, count=1)
+        finally:
+            for dispatcher in list(self._map.values()):
+                dispatcher.close()
+            self._server.task_dispatcher.shutdown(timeout=5)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.pull_trigger()
+        self._thread.join(timeout=10)
+
+
+def static_pages(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
+    """The test pages: ``/`` (blank) and ``/sandbox.html``; nothing else."""
+    name = environ["PATH_INFO"].lstrip("/") or "index.html"
+    if name not in ("index.html", "sandbox.html"):
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+    return [(PAGES / name).read_bytes()]
+
+
+def localhost(origin: str) -> str:
+    """The same server as ``origin`` named http://localhost:PORT: another origin."""
+    return origin.replace(f"//{HOST}:", "//localhost:")
+
+
+# --- The hug API under test -----------------------------------------------------------
+
+
+class RequestCounter:
+    """WSGI wrapper counting the requests that reach the server, by method and path."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self._counts: collections.Counter[Tuple[str, str]] = collections.Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        with self._lock:
+            self._counts[environ["REQUEST_METHOD"], environ["PATH_INFO"]] += 1
+        return self.app(environ, start_response)
+
+    def count(self, method: str, path: Optional[str] = None) -> int:
+        with self._lock:
+            return sum(n for (m, p), n in self._counts.items() if m == method and path in (None, p))
+
+
+def strip_header(app: WSGIApp, name: str) -> WSGIApp:
+    """``app`` with the response header ``name`` removed: a broken CORS middleware."""
+
+    def broken(environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: List[Tuple[str, str]], *exc_info: Any) -> Any:
+            kept = [(k, v) for k, v in headers if k.lower() != name.lower()]
+            return start_response(status, kept, *exc_info)
+
+        return app(environ, start)
+
+    return broken
+
+
+@dataclass
+class Api:
+    """A running hug API: its origin and a count of the requests it received."""
+
+    origin: str
+    requests: RequestCounter
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def count(self, method: str, path: Optional[str] = None) -> int:
+        return self.requests.count(method, path)
+
+
+_names = itertools.count()
+
+
+def build_api(**config: Any) -> hug.API:
+    """A hug API with ``CORSMiddleware(api, **config)`` and the routes the tests call."""
+    api = hug.API(f"hug_cors_browser_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, **config))
+    # hug reads annotations as input and output types, so the routes have none.
+
+    @hug.get("/items", api=api)
+    def list_items(response):
+        response.set_header("X-Total-Count", "3")
+        response.set_header("X-Secret", "hidden")
+        return {"items": ["a", "b", "c"]}
+
+    @hug.post("/items", api=api)
+    def create_item(body):
+        return {"created": body}
+
+    @hug.get("/items/{item_id}", api=api)
+    def get_item(item_id):
+        return {"item": item_id}
+
+    @hug.put("/items/{item_id}", api=api)
+    def put_item(item_id, body, request):
+        return {"put": item_id, "body": body, "x_token": request.get_header("X-Token")}
+
+    @hug.delete("/items/{item_id}", api=api)
+    def delete_item(item_id):
+        return {"deleted": item_id}
+
+    @hug.get("/origin", api=api)
+    def origin(request):
+        return {"origin": request.get_header("Origin")}
+
+    @hug.post("/session", api=api)
+    def log_in(token, response):
+        response.set_cookie("session", token, path="/", secure=False, http_only=True)
+        return {"logged_in": True}
+
+    @hug.get("/session", api=api)
+    def session(request):
+        return {"cookie": request.cookies.get("session")}
+
+    @hug.get("/missing", api=api)
+    def missing(response):
+        response.status = falcon.HTTP_404
+        return {"error": "no such item"}
+
+    @hug.get("/broken", api=api)
+    def broken(response):
+        response.status = falcon.HTTP_500
+        return {"error": "broken"}
+
+    @hug.get("/forbidden", api=api)
+    def forbidden():
+        raise falcon.HTTPForbidden(title="Forbidden", description="not for you")
+
+    @hug.get("/moved", api=api)
+    def moved():
+        raise falcon.HTTPFound("/items")
+
+    authentication = hug.authentication.basic(hug.authentication.verify(USER, PASSWORD))
+
+    @hug.get("/private", api=api, requires=authentication)
+    def private():
+        return {"secret": "the private answer"}
+
+    return api
+
+
+MakeApi = Callable[..., Api]
+
+
+def basic_auth(user: str = USER, password: str = PASSWORD) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+# --- The page's view ------------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    """What a page's script observed of one fetch(): a response, or the error it threw."""
+
+    allowed: bool
+    error: Optional[str] = None  # "TypeError: Failed to fetch" for a blocked call
+    status: Optional[int] = None
+    body: Any = None  # the JSON body, or the text if it is not JSON
+    headers: Dict[str, str] = field(default_factory=dict)  # every header JS can read
+    read: Dict[str, Optional[str]] = field(default_factory=dict)  # response.headers.get()
+    redirected: bool = False
+    origin: Optional[str] = None  # the fetching document's origin
+    console: List[str] = field(default_factory=list)  # what Chromium logged meanwhile
+
+    @property
+    def blocked(self) -> bool:
+        """fetch() rejected with the TypeError the Fetch standard specifies for CORS."""
+        return not self.allowed and (self.error or "").startswith("TypeError")
+
+
+_FETCH = """async ({url, init, read, timeout}) => {
+  const seen = {origin: self.origin};
+  try {
+    const response = await fetch(url, {...init, signal: AbortSignal.timeout(timeout)});
+    const text = await response.text();
+    let body = text;
+    try { body = JSON.parse(text); } catch (notJson) { /* keep the text */ }
+    const headers = {};
+    response.headers.forEach((value, name) => { headers[name] = value; });
+    return {...seen, allowed: true, status: response.status, body, headers,
+            read: Object.fromEntries(read.map((name) => [name, response.headers.get(name)])),
+            redirected: response.redirected};
+  } catch (error) {
+    return {...seen, allowed: false, error: `${error.name}: ${error.message}`};
+  }
+}"""
+
+_FETCH_IN_SANDBOX = """({url, init, timeout}) => new Promise((resolve) => {
+  const frame = document.createElement("iframe");
+  frame.setAttribute("sandbox", "allow-scripts");
+  const timer = setTimeout(() => resolve({allowed: false, error: "no answer (timeout)"}), timeout);
+  window.addEventListener("message", (event) => {
+    if (event.source !== frame.contentWindow) return;
+    clearTimeout(timer);
+    resolve(event.data);
+  });
+  frame.src = "/sandbox.html#" + encodeURIComponent(JSON.stringify({url, init, timeout}));
+  document.body.append(frame);
+})"""
+
+
+class Tab:
+    """A Chromium tab showing a page; its fetch() calls are the page's own."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console: List[str] = []
+        page.on("console", lambda message: self.console.append(message.text))
+
+    @property
+    def origin(self) -> str:
+        return str(self.page.evaluate("location.origin"))
+
+    def open(self, url: str) -> Tab:
+        self.page.goto(url)
+        return self
+
+    def fetch(self, url: str, read: Tuple[str, ...] = (), **init: Any) -> Seen:
+        """``fetch(url, init)`` run by the page; ``read`` names headers to ``.get()``."""
+        del self.console[:]
+        arguments = {"url": url, "init": init, "read": list(read), "timeout": TIMEOUT_MS}
+        seen = Seen(**self.page.evaluate(_FETCH, arguments))
+        seen.console = list(self.console)
+        return seen
+
+    def fetch_in_sandbox(self, url: str, **init: Any) -> Seen:
+        """The same, run by an ``<iframe sandbox="allow-scripts">`` (origin ``null``)."""
+        del self.console[:]
+        arguments = {"url": url, "init": init, "timeout": TIMEOUT_MS}
+        seen = Seen(**self.page.evaluate(_FETCH_IN_SANDBOX, arguments))
+        seen.console = list(self.console)
+        return seen

@@ -405,7 +405,6 @@ def test_plain_string_is_not_taken_as_a_list_of_characters() -> None:
 @pytest.mark.parametrize(
     "not_an_api",
     [
-        pytest.param(None, id="None"),
         pytest.param("my_api", id="a-name"),
         pytest.param(object(), id="object"),
         pytest.param(types.ModuleType("plain_module"), id="plain-module"),

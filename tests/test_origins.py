@@ -122,7 +122,7 @@ def test_origin_regex_alone_allows_no_exact_origins() -> None:
 
 
 def test_origin_regex_never_lets_a_malformed_origin_through() -> None:
-    api = build_api(allow_origin_regex=r"https://.*")
+    api = build_api(allow_origin_regex=r"https://.*", allow_credentials=False)
     assert allowed_origin(api, "https://a.example") == "https://a.example"
     for hostile in ["https://a.exa\rmple", "https://a\x00.example", "https://a.example/path"]:
         assert allowed_origin(api, hostile) is None
@@ -130,7 +130,8 @@ def test_origin_regex_never_lets_a_malformed_origin_through() -> None:
 
 def test_null_is_allowed_only_when_listed_and_listing_it_warns() -> None:
     assert allowed_origin(build_api(allow_origins=[ORIGIN]), "null") is None
-    assert allowed_origin(build_api(allow_origin_regex=".*"), "null") is None
+    any_origin = build_api(allow_origin_regex=".*", allow_credentials=False)
+    assert allowed_origin(any_origin, "null") is None
     assert allowed_origin(build_api(allow_origins=["https://*.example.com"]), "null") is None
     with pytest.warns(CORSConfigurationWarning, match="'null'"):
         api = build_api(allow_origins=[ORIGIN, "null"])
@@ -141,3 +142,10 @@ def test_a_configuration_warning_points_at_the_line_that_built_the_middleware() 
     with pytest.warns(CORSConfigurationWarning) as warned:
         CORSMiddleware(hug.API("warning_location"), allow_origins=["null"])
     assert [warning.filename for warning in warned] == [__file__]
+
+
+@pytest.mark.parametrize("regex", [".*", r"https?://.+", r"https://[a-z.-]+"])
+def test_a_credentialed_regex_that_matches_any_origin_is_refused(regex: str) -> None:
+    with pytest.raises(ValueError, match=r"allow_origin_regex: .* matches any origin"):
+        build_api(allow_origin_regex=regex)
+    assert allowed_origin(build_api(allow_origin_regex=regex, allow_credentials=False), ORIGIN)

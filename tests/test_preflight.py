@@ -270,3 +270,9 @@ def test_every_preflight_varies_on_origin_and_the_request_headers(api: Any) -> N
 
 def test_a_wildcard_preflight_does_not_vary_on_origin() -> None:
     assert preflight(build_api()).headers_dict["vary"] == PREFLIGHT_VARY.replace("Origin, ", "", 1)
+
+
+def test_a_wildcard_never_echoes_an_oversized_method() -> None:
+    api = build_api(allow_origins=[ORIGIN], allow_methods=["*"])
+    assert cors_headers(preflight(api, method="P" * 64))["access-control-allow-methods"] == "P" * 64
+    assert cors_headers(preflight(api, method="P" * 65)) == {}

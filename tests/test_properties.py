@@ -187,6 +187,8 @@ def method_verdict(config: Config, method: str, route: FrozenSet[str]) -> Verdic
         return method in route
     if method in config.methods:
         return True
+    if "*" in config.methods and len(method) > 64:  # no browser sends such a method
+        return None
     return "*" in config.methods and TOKEN.fullmatch(method) is not None
 
 
@@ -332,7 +334,8 @@ def check_preflight(
     configured = config.headers or frozenset()
     for name in listed:  # the requested names, or configured ones; "*" only without credentials
         assert name in names or name in configured, (name, names)
-        assert name != "*" or not config.credentials, "credentialed '*' is a literal name"
+        # With credentials "*" is a literal name: it may only echo a header named "*".
+        assert name != "*" or not config.credentials or "*" in names, "credentialed '*'"
 
     if "access-control-allow-private-network" in cors:
         assert cors["access-control-allow-private-network"] == "true"

@@ -6,8 +6,17 @@
 >>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
 """
 
+from .browser import explain
 from .middleware import CORSMiddleware
 from .policy import Answer, CORSConfigurationWarning, CORSPolicy
+from .routes import route_policy
 
-__all__ = ["Answer", "CORSConfigurationWarning", "CORSMiddleware", "CORSPolicy"]
+__all__ = [
+    "Answer",
+    "CORSConfigurationWarning",
+    "CORSMiddleware",
+    "CORSPolicy",
+    "explain",
+    "route_policy",
+]
 __version__ = "0.1.0"

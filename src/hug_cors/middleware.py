@@ -7,16 +7,82 @@ errors and redirects included. What to answer is decided by :class:`CORSPolicy`.
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any, Collection, FrozenSet, List, Optional, Pattern, Union
+import re
+import warnings
+from typing import (
+    Any,
+    Callable,
+    Collection,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Tuple,
+    Union,
+)
 
 import falcon
 
-from .policy import Answer, CORSPolicy, loggable, merge_vary
+from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
+from .routes import INHERIT, PathPolicies, attached_policy
 
 __all__ = ["CORSMiddleware"]
 
 logger = logging.getLogger("hug_cors")
+
+
+# What the constructor and configure() take, but api.
+PARAMETERS = (
+    "allow_origins",
+    "allow_credentials",
+    "max_age",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_origin_regex",
+    "allow_private_network",
+    "route_policies",
+    "debug",
+)
+
+
+class _Settings(NamedTuple):
+    """One whole configuration; configure() replaces it in a single assignment."""
+
+    config: Mapping[str, Any]  # the keyword arguments it was built from
+    policy: CORSPolicy
+    paths: PathPolicies
+    debug: bool
+
+    @classmethod
+    def build(cls, config: Mapping[str, Any]) -> _Settings:
+        policy_config = {k: v for k, v in config.items() if k not in ("route_policies", "debug")}
+        if not isinstance(config["debug"], bool):
+            raise TypeError(f"debug must be True or False, not {config['debug']!r}.")
+        return cls(
+            dict(config),
+            CORSPolicy(**policy_config),
+            PathPolicies(config["route_policies"]),
+            config["debug"],
+        )
+
+    def policy_for(self, path: str, resource: object, method: str) -> Optional[CORSPolicy]:
+        """The policy for a request: its route function's, its path's, or the default."""
+        responder = RESPONDERS.get(method)
+        if resource is not None and responder is not None:
+            attached = attached_policy(getattr(resource, responder, None))
+            if attached is not INHERIT:
+                return attached
+        if self.paths.patterns:
+            matched = self.paths.match(path)
+            if matched is not INHERIT:
+                return matched
+        return self.policy
 
 
 class CORSMiddleware:
@@ -55,9 +121,10 @@ class CORSMiddleware:
             message naming the parameter, the value and the fix.
     """
 
-    __slots__ = ("_api", "_policy")
+    __slots__ = ("_api", "_find_route", "_settings")
     _api: Any
-    _policy: CORSPolicy
+    _find_route: Callable[[falcon.Request], Optional[Tuple[Any, ...]]]
+    _settings: _Settings
 
     def __init__(
         self,
@@ -70,30 +137,55 @@ class CORSMiddleware:
         expose_headers: Collection[str] = (),
         allow_origin_regex: Union[str, Pattern[str], None] = None,
         allow_private_network: bool = False,
+        route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
+        debug: bool = False,
     ) -> None:
-        if not hasattr(getattr(api, "http", None), "routes"):  # a hug.API instance
-            raise TypeError(
-                f"api must be the hug API the middleware serves, not {api!r}: "
-                "write CORSMiddleware(hug.API(__name__), ...)."
-            )
-        policy = CORSPolicy(
-            allow_origins,
-            allow_credentials,
-            max_age,
-            allow_methods,
-            allow_headers,
-            expose_headers,
-            allow_origin_regex,
-            allow_private_network,
+        object.__setattr__(self, "_find_route", _route_finder(api))
+        settings = _Settings.build(
+            {
+                "allow_origins": allow_origins,
+                "allow_credentials": allow_credentials,
+                "max_age": max_age,
+                "allow_methods": allow_methods,
+                "allow_headers": allow_headers,
+                "expose_headers": expose_headers,
+                "allow_origin_regex": allow_origin_regex,
+                "allow_private_network": allow_private_network,
+                "route_policies": route_policies,
+                "debug": debug,
+            }
         )
         object.__setattr__(self, "_api", api)
-        object.__setattr__(self, "_policy", policy)
+        object.__setattr__(self, "_settings", settings)
+        if hasattr(api, "add_startup_handler"):  # hug: check route_policies once routes exist
+            api.add_startup_handler(self._warn_about_unmatched_patterns)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a CORSMiddleware is immutable; build a new one to change {name}")
+        raise AttributeError(f"a CORSMiddleware is immutable; use configure() to change {name}")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"a CORSMiddleware is immutable; {name} cannot be deleted")
+
+    def configure(self, **changes: Any) -> None:
+        """Check a new configuration and put it in place at once, for every thread.
+
+        Takes the constructor's keyword arguments but ``api``; those not given keep
+        their current value. A bad value raises, and the current configuration stays::
+
+            middleware.configure(allow_origins=origins_from_the_database())
+
+        A request sees the old configuration or the new one, never a mix of both.
+        """
+        unknown = sorted(set(changes) - set(PARAMETERS))
+        if unknown:
+            raise TypeError(
+                f"configure() got an unknown parameter {unknown[0]!r}; "
+                f"it takes {', '.join(PARAMETERS)}."
+            )
+        settings = _Settings.build({**self._settings.config, **changes})
+        object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
+        if getattr(self._api, "http", None) is not None:
+            self._warn_about_unmatched_patterns(self._api)
 
     @property
     def api(self) -> Any:
@@ -101,60 +193,80 @@ class CORSMiddleware:
 
     @property
     def policy(self) -> CORSPolicy:
-        """The compiled configuration that makes every decision."""
-        return self._policy
+        """The compiled configuration that makes every decision but per-route ones."""
+        return self._settings.policy
 
     @property
     def allow_origins(self) -> List[str]:
         """The allowed origins and patterns, normalised (as hug's attribute of that name)."""
-        return sorted(self._policy.allowed_origins)
+        return sorted(self._settings.policy.allowed_origins)
 
     @property
     def allow_credentials(self) -> bool:
-        return self._policy.allow_credentials
+        return self._settings.policy.allow_credentials
 
     @property
     def max_age(self) -> Optional[int]:
-        return self._policy.max_age
+        return self._settings.policy.max_age
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method)."""
         if not _is_preflight(req):
             return
-        env, policy = req.env, self._policy
+        settings, env = self._settings, req.env
+        method = env[REQUEST_METHOD]
+        route = self._find_route(req)
+        resource = route[0] if route else None
+        policy = settings.policy_for(req.path, resource, method)
+        if policy is None:
+            return  # no CORS for this route: the app answers as if there were no middleware
         answer = policy.preflight(
             env[ORIGIN],
-            env[REQUEST_METHOD],
+            method,
             env.get(REQUEST_HEADERS),
             env.get(REQUEST_PRIVATE_NETWORK),
-            self._route_methods(req) if policy.methods_from_route else frozenset(),
+            _served_methods(resource) if policy.methods_from_route else frozenset(),
         )
+        resp.complete = True  # Falcon skips routing, other middleware and the handler
         # 204 whether allowed or refused: the browser acts on the headers alone.
         resp.status = falcon.HTTP_NO_CONTENT
-        resp.complete = True  # Falcon skips routing, other middleware and the handler
-        _apply(answer, req, resp)
+        if answer.refusal is not None and settings.debug:
+            resp.status = falcon.HTTP_OK
+            resp.content_type = falcon.MEDIA_JSON
+            resp.body = json.dumps(
+                {"refused": answer.refusal, "policy": policy.summary()}, indent=2
+            )
+        _apply(answer, req, resp, settings.debug)
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         """Add CORS headers to every response but a preflight's, errors included."""
-        if req.method == "OPTIONS":
-            if _is_preflight(req):
-                return  # answered in process_request
-            if resource is not None:  # a plain OPTIONS: the route-aware headers hug sends
-                methods = _served_methods(resource)
-                resp.set_header("Allow", ", ".join(sorted(methods | {"OPTIONS"})))
-                resp.set_header("Access-Control-Allow-Methods", self._policy.methods_value(methods))
-                if self._policy.max_age is not None:
-                    resp.set_header("Access-Control-Max-Age", str(self._policy.max_age))
-        answer = self._policy.actual(req.env.get(ORIGIN), lambda: resp.headers)
-        _apply(answer, req, resp)
+        if req.method == "OPTIONS" and _is_preflight(req):
+            return  # answered in process_request, or left to the app
+        settings = self._settings
+        policy = settings.policy_for(req.path, resource, req.method)
+        if policy is None:
+            return
+        if req.method == "OPTIONS" and resource is not None:
+            # A plain OPTIONS: the route-aware headers hug's class sends.
+            methods = _served_methods(resource)
+            resp.set_header("Allow", ", ".join(sorted(methods)))
+            resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
+            if policy.max_age is not None:
+                resp.set_header("Access-Control-Max-Age", str(policy.max_age))
+        answer = policy.actual(req.env.get(ORIGIN), lambda: resp.headers)
+        _apply(answer, req, resp, settings.debug)
 
-    def _route_methods(self, req: falcon.Request) -> FrozenSet[str]:
-        """The methods of the route Falcon's own router finds for the request's path."""
-        app = getattr(self._api.http, "falcon", None)  # the falcon.API hug's server() built
-        route = app._router.find(req.path, req=req) if app is not None else None
-        return _served_methods(route[0]) if route else frozenset()
+    def _warn_about_unmatched_patterns(self, api: Any) -> None:
+        paths = list(_route_paths(api))
+        for pattern in self._settings.paths.unmatched(paths) if paths else ():
+            warnings.warn(
+                f"route_policies: {pattern!r} matches no route of the API; check it "
+                "against the routes (a pattern matches the whole path, '*' any characters).",
+                CORSConfigurationWarning,
+                stacklevel=2,
+            )
 
 
 # The request headers, as WSGI names them (what req.get_header would look up).
@@ -162,9 +274,9 @@ ORIGIN = "HTTP_ORIGIN"
 REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
-# Falcon calls a resource's on_<method> responders; precomputed, since Falcon's own
-# map_http_methods costs more than the rest of a preflight.
-RESPONDERS = tuple((method, "on_" + method.lower()) for method in falcon.COMBINED_METHODS)
+# Falcon calls a resource's on_<method> responders.
+RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
+DEBUG_HEADER = "Hug-CORS-Refused"
 
 
 def _is_preflight(req: falcon.Request) -> bool:
@@ -172,13 +284,57 @@ def _is_preflight(req: falcon.Request) -> bool:
 
 
 def _served_methods(resource: object) -> FrozenSet[str]:
-    return frozenset([method for method, name in RESPONDERS if hasattr(resource, name)])
+    """The methods Falcon serves for ``resource``: its responders, and OPTIONS always.
+
+    (Precomputed names: Falcon's own map_http_methods costs more than a whole preflight.)
+    """
+    if resource is None:
+        return frozenset()
+    served = [method for method, name in RESPONDERS.items() if hasattr(resource, name)]
+    return frozenset(served).union(("OPTIONS",))
 
 
-def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response) -> None:
+def _route_finder(api: Any) -> Callable[[falcon.Request], Optional[Tuple[Any, ...]]]:
+    """How to find a request's route (resource, method map, params, template) in ``api``."""
+    if api is None:  # plain Falcon without its router: no route is known
+        return lambda req: None
+    if callable(getattr(api, "find", None)) and callable(getattr(api, "add_route", None)):
+        # A Falcon router, the one also given to falcon.API(router=...).
+        return lambda req: api.find(req.path, req=req)
+    http = getattr(api, "http", None)
+    if not hasattr(http, "routes"):
+        raise TypeError(
+            f"api must be a hug.API, a Falcon router or None, not {api!r}: write "
+            "CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+            "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
+        )
+
+    def find_in_hug(req: falcon.Request) -> Optional[Tuple[Any, ...]]:
+        app = getattr(http, "falcon", None)  # the falcon.API hug's server() built last
+        return app._router.find(req.path, req=req) if app is not None else None
+
+    return find_in_hug
+
+
+def _route_paths(api: Any) -> Iterator[str]:
+    """A sample path for each of a hug API's routes, versioned ones too."""
+    versions = [v for v in getattr(api.http, "versions", ()) if v is not None]
+    for base_url, routes in api.http.routes.items():
+        for url in routes:
+            sample = re.sub(r"{[^}]*}", "x", url)
+            yield base_url + sample
+            yield from (f"{base_url}/v{version}{sample}" for version in versions)
+
+
+def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
     for name, value in answer.headers:
         resp.set_header(name, value)
     if answer.vary:
         resp.set_header("Vary", merge_vary(resp.get_header("Vary"), answer.vary))
     if answer.refusal is not None:
-        logger.debug("CORS refused for %s %s: %s", req.method, loggable(req.path), answer.refusal)
+        if debug:  # refusals are loggable(): quoted, ASCII, short, safe in a header
+            resp.set_header(DEBUG_HEADER, answer.refusal)
+        level = logging.WARNING if debug else logging.DEBUG
+        logger.log(
+            level, "CORS refused for %s %s: %s", req.method, loggable(req.path), answer.refusal
+        )

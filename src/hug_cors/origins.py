@@ -150,7 +150,8 @@ def _normal_port(scheme: str, port: str) -> str:
 def _split_host_port(hostport: str) -> Tuple[str, str]:
     if hostport.startswith("["):  # an IPv6 literal, [::1]:8000
         end = hostport.find("]") + 1
-        return hostport[:end], hostport[end + 1 :] if hostport[end : end + 1] == ":" else ""
+        rest = hostport[end:]  # anything but ":port" here is refused as a bad port
+        return hostport[:end], rest[1:] if rest.startswith(":") else rest
     host, _, port = hostport.partition(":")
     return host, port
 

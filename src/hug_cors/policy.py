@@ -30,6 +30,7 @@ from typing import (
     AbstractSet,
     Callable,
     Collection,
+    Dict,
     Iterable,
     List,
     NamedTuple,
@@ -58,6 +59,8 @@ SAFELISTED_RESPONSE_HEADERS = frozenset(
 FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 # A longer Access-Control-Request-Headers is refused rather than parsed and echoed.
 MAX_REQUEST_HEADERS_LENGTH = 4096
+# A browser's method is a short token: a longer one is refused, never echoed.
+MAX_METHOD_LENGTH = 64
 # Chromium ignores a longer Access-Control-Max-Age and uses this (Firefox: 86400).
 BROWSER_MAX_AGE = 7200
 
@@ -107,7 +110,10 @@ class CORSPolicy:
         "_wildcard_answer",
         "allow_all_origins",
         "allow_credentials",
+        "allow_headers",
+        "allow_methods",
         "allow_private_network",
+        "expose_headers",
         "max_age",
         "methods_from_route",
     )
@@ -136,11 +142,13 @@ class CORSPolicy:
             )
         self._origins = OriginMatcher(() if self.allow_all_origins else origins, regex)
         self.allow_credentials = _credentials(allow_credentials, self.allow_all_origins)
+        if regex is not None and self.allow_credentials:
+            _refuse_regex_matching_any_origin(regex)
         self.max_age = _max_age(max_age)
         self.allow_private_network = _boolean("allow_private_network", allow_private_network)
         _warn_about_risks(self._origins, self.allow_credentials, self.max_age)
 
-        methods = _methods(allow_methods)
+        self.allow_methods = methods = _methods(allow_methods)
         self.methods_from_route = methods is None
         self._methods = SAFELISTED_METHODS.union(methods or ())
         self._methods_value = ", ".join(methods or ())
@@ -148,6 +156,7 @@ class CORSPolicy:
             self._methods_value = "" if self.allow_credentials else "*"  # "" echoes
 
         headers = None if allow_headers is None else _header_names("allow_headers", allow_headers)
+        self.allow_headers = headers
         self._headers = None if headers is None else SAFELISTED_HEADERS.union(headers)
         self._headers_value = ""  # echo the validated request headers
         if headers is not None and "*" in headers and not self.allow_credentials:
@@ -155,7 +164,7 @@ class CORSPolicy:
                 ["*"] + [h for h in headers if h == NON_WILDCARD_HEADER]
             )
 
-        exposed = _header_names("expose_headers", expose_headers)
+        self.expose_headers = exposed = _header_names("expose_headers", expose_headers)
         forbidden = FORBIDDEN_RESPONSE_HEADERS.intersection(exposed)
         if forbidden:
             raise ValueError(
@@ -185,6 +194,27 @@ class CORSPolicy:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"a CORSPolicy is immutable; {name} cannot be deleted")
+
+    def summary(self) -> Dict[str, object]:
+        """The configuration as the policy understood it, normalised, for debugging.
+
+        >>> CORSPolicy(allow_origins=["HTTPS://App.Example.com:443"]).summary()["allow_origins"]
+        ['https://app.example.com']
+        """
+        origins = sorted(self.allowed_origins)
+        return {
+            "allow_origins": origins[:20]
+            + ([f"... {len(origins) - 20} more"] if origins[20:] else []),
+            "allow_origin_regex": self._origins.regex.pattern if self._origins.regex else None,
+            "allow_credentials": self.allow_credentials,
+            "allow_methods": "the route's methods"
+            if self.allow_methods is None
+            else list(self.allow_methods),
+            "allow_headers": "any" if self.allow_headers is None else list(self.allow_headers),
+            "expose_headers": list(self.expose_headers),
+            "max_age": self.max_age,
+            "allow_private_network": self.allow_private_network,
+        }
 
     @property
     def allowed_origins(self) -> AbstractSet[str]:
@@ -274,7 +304,8 @@ class CORSPolicy:
             return True
         if self.methods_from_route:  # a route always answers OPTIONS itself
             return method in route_methods or method == "OPTIONS"
-        return "*" in self._methods and _TOKEN.match(method) is not None
+        wildcard = "*" in self._methods
+        return wildcard and len(method) <= MAX_METHOD_LENGTH and _TOKEN.match(method) is not None
 
     def _methods_answer(self, method: str, route_methods: AbstractSet[str]) -> str:
         if self.methods_from_route:
@@ -338,8 +369,12 @@ def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
 
 
 def loggable(value: str) -> str:
-    """A request value made safe to log: quoted, escaped and cut short."""
-    return repr(value if len(value) <= 100 else value[:100] + "...")
+    r"""A request value made safe to log or send in a header: quoted, ASCII, cut short.
+
+    >>> print(loggable("https://evil.example\r\nX: \u00e9"))
+    'https://evil.example\r\nX: \xe9'
+    """
+    return ascii(value if len(value) <= 100 else value[:100] + "...")
 
 
 def _strings(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
@@ -390,7 +425,7 @@ def _max_age(value: Optional[int]) -> Optional[int]:
 
 
 def _compile_regex(value: Union[str, Pattern[str], None]) -> Optional[Pattern[str]]:
-    if value is None or isinstance(value, re.Pattern):
+    if value is None or (isinstance(value, re.Pattern) and isinstance(value.pattern, str)):
         return value
     if not isinstance(value, str):
         raise TypeError(f"allow_origin_regex must be a string or re.Pattern, not {value!r}.")
@@ -401,6 +436,22 @@ def _compile_regex(value: Union[str, Pattern[str], None]) -> Optional[Pattern[st
             f"allow_origin_regex: {value!r} does not compile ({error}). It is matched with "
             r"fullmatch against the whole origin, as in r'https://[a-z0-9-]+\.example\.com'."
         ) from None
+
+
+# No site owns these (RFC 2606 reserves .invalid): a regex that matches them matches
+# any origin, and would hand credentials to every website.
+_CANARY_ORIGINS = ("https://hug-cors-canary.invalid", "http://hug-cors-canary.invalid")
+
+
+def _refuse_regex_matching_any_origin(regex: Pattern[str]) -> None:
+    canary = next((origin for origin in _CANARY_ORIGINS if regex.fullmatch(origin)), None)
+    if canary is not None:
+        raise ValueError(
+            f"allow_origin_regex: {regex.pattern!r} matches any origin ({canary!r} too), "
+            "and with credentials every website could act as your users. Anchor it to your "
+            r"domain, as in r'https://[a-z0-9-]+\.example\.com', or pass "
+            "allow_credentials=False."
+        )
 
 
 def _methods(value: StrList) -> Optional[Tuple[str, ...]]:

@@ -1,0 +1,195 @@
+"""``python -m hug_cors explain``: what a browser would do with a request, and why.
+
+The configuration flags mirror :class:`hug_cors.CORSMiddleware`'s parameters, the request
+flags describe what the page's script does. Exit status: 0 when the browser allows the
+request, 1 when it blocks it, 2 for a configuration or usage error.
+
+>>> main(["explain", "--allow-origin", "https://app.example.com",
+...       "--origin", "https://evil.example"])  # doctest: +ELLIPSIS
+CORS check of GET from https://evil.example, without credentials
+...
+Fix: add 'https://evil.example' to allow_origins
+Browser verdict: BLOCKED — the response has no Access-Control-Allow-Origin header
+1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import List, Optional, Sequence
+
+from .browser import explain
+from .policy import CORSPolicy
+
+__all__ = ["main"]
+
+DESCRIPTION = """\
+Simulate what a browser does with a cross-origin request under a hug-cors
+configuration: whether it sends a preflight, what the middleware answers, what
+the browser checks, and what to change when the request is blocked.
+
+The configuration flags mirror CORSMiddleware's parameters; a flag left out
+keeps the library default. The request flags describe what the page's script
+does.
+"""
+
+EXAMPLES = """\
+examples:
+  python -m hug_cors explain --allow-origin https://app.example.com \\
+      --origin https://app.example.com --method PUT --header "X-Token: abc" \\
+      --credentials --route-methods GET,PUT
+  python -m hug_cors explain --origin https://app.example.com --credentials
+
+exit status: 0 if the browser allows the request, 1 if it blocks it, 2 for a
+configuration or usage error.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m hug_cors`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="python -m hug_cors",
+        description="hug-cors tools. explain: what a browser would do with a cross-origin "
+        "request under a hug-cors configuration, and why.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    command = commands.add_parser(
+        "explain",
+        help="simulate a browser's CORS checks for one request",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    config = command.add_argument_group("configuration (CORSMiddleware's parameters)")
+    config.add_argument(
+        "--allow-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="allow_origins: an origin, pattern or '*'; repeat for more "
+        "(default: '*', or none with --allow-origin-regex)",
+    )
+    config.add_argument(
+        "--allow-method",
+        action="append",
+        metavar="METHOD",
+        help="allow_methods: repeat for more (default: the methods the route serves, "
+        "see --route-methods)",
+    )
+    config.add_argument(
+        "--allow-header",
+        action="append",
+        metavar="NAME",
+        help="allow_headers: repeat for more (default: any well-formed header)",
+    )
+    config.add_argument(
+        "--expose-header",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="expose_headers: repeat for more (default: none)",
+    )
+    credentials = config.add_mutually_exclusive_group()
+    credentials.add_argument(
+        "--allow-credentials",
+        dest="allow_credentials",
+        action="store_const",
+        const=True,
+        default=None,
+        help="allow_credentials=True (default: None, credentials for listed origins only)",
+    )
+    credentials.add_argument(
+        "--no-allow-credentials",
+        dest="allow_credentials",
+        action="store_const",
+        const=False,
+        help="allow_credentials=False",
+    )
+    config.add_argument("--max-age", type=int, metavar="SECONDS", help="max_age (default: none)")
+    config.add_argument(
+        "--allow-origin-regex", metavar="REGEX", help="allow_origin_regex, matched with fullmatch"
+    )
+    config.add_argument(
+        "--allow-private-network", action="store_true", help="allow_private_network=True"
+    )
+    request = command.add_argument_group("the request the page's script makes")
+    request.add_argument(
+        "--origin", required=True, help="the page's origin, e.g. https://app.example.com"
+    )
+    request.add_argument("--method", default="GET", help="the fetch() method (default: GET)")
+    request.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'NAME[: VALUE]'",
+        help="a request header the script sets; repeat for more. The value decides whether "
+        "Accept, Accept-Language, Content-Language and Content-Type need a preflight",
+    )
+    request.add_argument(
+        "--credentials",
+        action="store_true",
+        help="the request includes credentials (fetch credentials: 'include')",
+    )
+    request.add_argument(
+        "--route-methods",
+        metavar="GET,PUT",
+        help="the methods the requested route serves (default: unknown, as if no route)",
+    )
+    request.add_argument(
+        "--private-network",
+        action="store_true",
+        help="the page is public and the API on a private network (Private Network Access)",
+    )
+    request.add_argument(
+        "--response-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a header the handler's response carries (only matters for expose_headers '*' "
+        "with credentials); repeat for more",
+    )
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); the exit status."""
+    args = build_parser().parse_args(argv)
+    route_methods: Optional[List[str]] = None
+    if args.route_methods is not None:
+        route_methods = [m.strip() for m in args.route_methods.split(",") if m.strip()]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            policy = CORSPolicy(
+                allow_origins=args.allow_origin,
+                allow_credentials=args.allow_credentials,
+                max_age=args.max_age,
+                allow_methods=args.allow_method,
+                allow_headers=args.allow_header,
+                expose_headers=args.expose_header,
+                allow_origin_regex=args.allow_origin_regex,
+                allow_private_network=args.allow_private_network,
+            )
+            explanation = explain(
+                policy,
+                args.origin,
+                args.method,
+                args.header,
+                args.credentials,
+                route_methods,
+                args.response_header,
+                args.private_network,
+            )
+        except (TypeError, ValueError) as error:
+            print(f"python -m hug_cors explain: error: {error}", file=sys.stderr)
+            return 2
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    print(explanation)
+    return 0 if explanation.allowed else 1
+
+
+if __name__ == "__main__":  # pragma: no cover - run as python -m hug_cors
+    sys.exit(main())

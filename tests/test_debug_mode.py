@@ -1,0 +1,68 @@
+"""Debug mode: a refused request says why, in a header, a JSON body and a WARNING log."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+
+
+def test_debug_is_off_by_default() -> None:
+    refused = preflight(build_api(allow_origins=[ORIGIN]), origin=OTHER_ORIGIN)
+    assert refused.status == "204 No Content"
+    assert "hug-cors-refused" not in refused.headers_dict
+    assert refused.data is None
+
+
+def test_a_refused_preflight_says_why_in_a_header_and_a_json_body(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api = build_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], debug=True)
+    with caplog.at_level(logging.WARNING, logger="hug_cors"):
+        refused = preflight(api, "/demo/1", "PUT", headers="x-token, x-trace-id")
+    assert refused.status == "200 OK"
+    assert cors_headers(refused) == {}  # still refused: no Access-Control-Allow-*
+    assert refused.headers_dict["hug-cors-refused"] == "header 'x-trace-id' is not allowed"
+    body = refused.data if isinstance(refused.data, dict) else json.loads(refused.data)
+    assert body["refused"] == "header 'x-trace-id' is not allowed"
+    assert body["policy"]["allow_headers"] == ["x-token"]
+    assert body["policy"]["allow_origins"] == [ORIGIN]
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "CORS refused for OPTIONS '/demo/1': header 'x-trace-id' is not allowed")
+    ]
+
+
+def test_a_refused_actual_request_says_why_in_a_header() -> None:
+    api = build_api(allow_origins=[ORIGIN], debug=True)
+    response = call(api, "GET", "/demo", {"Origin": OTHER_ORIGIN})
+    assert response.status == "200 OK"
+    assert response.headers_dict["hug-cors-refused"] == (
+        "origin 'https://evil.example' is not allowed"
+    )
+    assert "access-control-allow-origin" not in response.headers_dict
+
+
+def test_an_allowed_request_is_unchanged_by_debug_mode() -> None:
+    plain, debug = build_api(allow_origins=[ORIGIN]), build_api(allow_origins=[ORIGIN], debug=True)
+    for api in (plain, debug):
+        allowed = preflight(api)
+        assert allowed.status == "204 No Content"
+        assert "hug-cors-refused" not in allowed.headers_dict
+    assert preflight(plain).headers == preflight(debug).headers
+
+
+def test_the_debug_header_never_carries_what_a_header_cannot() -> None:
+    api = build_api(allow_origins=[ORIGIN], debug=True)
+    response = call(api, "GET", "/demo", {"Origin": "https://\u00e9vil.example\x7f" + "x" * 300})
+    reason = response.headers_dict["hug-cors-refused"]
+    assert reason.isascii()
+    assert reason.isprintable()
+    assert len(reason) < 200
+
+
+def test_debug_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="debug must be True or False"):
+        build_api(debug="yes")

@@ -127,8 +127,9 @@ class Api:
 _names = itertools.count()
 
 
-def build_api(**config: Any) -> hug.API:
-    """A hug API with ``CORSMiddleware(api, **config)`` and the routes the tests call."""
+def build_api(routes: Optional[Callable[[hug.API], None]] = None, **config: Any) -> hug.API:
+    """A hug API with ``CORSMiddleware(api, **config)`` and the routes the tests call,
+    and those ``routes(api)`` adds."""
     api = hug.API(f"hug_cors_browser_{next(_names)}")
     api.http.add_middleware(CORSMiddleware(api, **config))
     # hug reads annotations as input and output types, so the routes have none.
@@ -192,6 +193,8 @@ def build_api(**config: Any) -> hug.API:
     def private():
         return {"secret": "the private answer"}
 
+    if routes is not None:
+        routes(api)
     return api
 
 
@@ -287,3 +290,54 @@ class Tab:
         seen = Seen(**self.page.evaluate(_FETCH_IN_SANDBOX, arguments))
         seen.console = list(self.console)
         return seen
+
+
+# --- The network's view ---------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    """One response as Chromium's network stack received it, before any CORS check."""
+
+    method: str
+    url: str
+    status: int
+    headers: Dict[str, str]  # names in lower case
+    body: str
+
+
+class NetworkLog:
+    """The responses ``page`` receives from ``origin``, CORS preflights included.
+
+    Playwright's ``page.on("response")`` never reports a preflight, and ``page.route()``
+    would answer preflights itself; the DevTools protocol's Fetch domain, paused at the
+    response stage, sees them, body included, and lets each one go on unchanged.
+    """
+
+    def __init__(self, page: Any, origin: str) -> None:
+        self.responses: List[Received] = []
+        self._cdp = page.context.new_cdp_session(page)
+        self._cdp.on("Fetch.requestPaused", self._paused)
+        pattern = {"urlPattern": origin + "/*", "requestStage": "Response"}
+        self._cdp.send("Fetch.enable", {"patterns": [pattern]})
+
+    def _paused(self, event: Dict[str, Any]) -> None:
+        try:
+            answer = self._cdp.send("Fetch.getResponseBody", {"requestId": event["requestId"]})
+            body = answer["body"]
+            if answer["base64Encoded"]:
+                body = base64.b64decode(body).decode("utf-8", "replace")
+            self.responses.append(
+                Received(
+                    method=event["request"]["method"],
+                    url=event["request"]["url"],
+                    status=event["responseStatusCode"],
+                    headers={h["name"].lower(): h["value"] for h in event["responseHeaders"]},
+                    body=body,
+                )
+            )
+        finally:  # never leave the request paused
+            self._cdp.send("Fetch.continueResponse", {"requestId": event["requestId"]})
+
+    def received(self, method: str) -> List[Received]:
+        return [response for response in self.responses if response.method == method]

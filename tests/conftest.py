@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 import falcon
 import hug
 import pytest
+from hypothesis import settings
 
 from hug_cors import CORSMiddleware
 
@@ -17,9 +18,21 @@ OTHER_ORIGIN = "https://evil.example"
 
 _names = itertools.count()
 
+# In CI, hypothesis searches the same examples on every run: a failure it finds there
+# reproduces, instead of coming and going with the random seed.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
+
 # The browser suite, tests/browser, needs playwright, waitress and Chromium: it runs in the
-# tox `browser` env, which sets HUG_CORS_BROWSER=1; the other envs leave it out.
-collect_ignore = [] if os.environ.get("HUG_CORS_BROWSER") else ["browser"]
+# tox `browser` env, which sets HUG_CORS_BROWSER=1. The stress suite, tests/stress, needs a
+# CORS scanner, waitress, gunicorn and atheris, and minutes: it runs in the tox `stress`
+# env, which sets HUG_CORS_STRESS=1. The other envs leave both out.
+collect_ignore = [
+    suite
+    for suite, variable in [("browser", "HUG_CORS_BROWSER"), ("stress", "HUG_CORS_STRESS")]
+    if not os.environ.get(variable)
+]
 
 
 def build_api(middleware_class: Any = CORSMiddleware, **config: Any) -> hug.API:

@@ -1,0 +1,43 @@
+"""The stress suite: a CORS scanner, load on real servers, and coverage-guided fuzzing.
+
+It runs in the tox env ``stress`` (HUG_CORS_STRESS=1, dependency group ``stress``); the
+other envs do not collect it. A missing tool skips its tests with a message saying what to
+install, or fails them when the environment variable ``CI`` is ``"true"``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Dict
+
+import pytest
+
+# The tool each test module needs, by the name it is imported as: PyPI distribution.
+TOOLS: Dict[str, Dict[str, str]] = {
+    "test_scanner.py": {"CORScanner": "cors", "waitress": "waitress", "trustme": "trustme"},
+    "test_load.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
+    "test_atheris.py": {"atheris": "atheris"},
+}
+
+
+@pytest.fixture(autouse=True)
+def tools(request: pytest.FixtureRequest) -> None:
+    needed = TOOLS.get(request.path.name, {})
+    missing = sorted(
+        dist for module, dist in needed.items() if not importlib.util.find_spec(module)
+    )
+    if not missing:
+        return
+    reason = (
+        f"{request.path.name} needs {', '.join(missing)}: run `tox -e stress`, or "
+        "`python -m pip install --group stress` (pip >= 25.1)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the stress suite must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+# Scripts the tests run as subprocesses, not test modules (--doctest-modules would import
+# them: the harness instruments hug_cors, the driver needs gevent's monkey-patching first).
+collect_ignore = ["atheris_harness.py", "corscanner_driver.py"]

@@ -87,6 +87,7 @@ class Explanation:
             sorted (what a preflight lists in ``Access-Control-Request-Headers``).
         readable_headers: response headers the script may read when allowed, lower case;
             ``("*",)`` means every header but ``Set-Cookie``.
+        request: the request in a few words, the report's title.
     """
 
     allowed: bool

@@ -115,6 +115,11 @@ class CORSMiddleware:
         expose_headers: response headers the browser may let scripts read.
         allow_origin_regex: a pattern the whole origin must match (``fullmatch``).
         allow_private_network: answer Private Network Access preflights.
+        route_policies: path patterns (``"/admin/*"``) mapped to a :class:`CORSPolicy`,
+            or to ``None`` for no CORS; the longest matching pattern wins, and a
+            function's own :func:`route_policy` wins over both.
+        debug: say why a request was refused, in a ``Hug-CORS-Refused`` header and a
+            refused preflight's JSON body. For development only: never in production.
 
     Raises:
         TypeError, ValueError: for a configuration that cannot be right, with a

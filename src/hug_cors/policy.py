@@ -82,14 +82,18 @@ class Answer(NamedTuple):
     """
 
     headers: Tuple[Tuple[str, str], ...]
+    """The (name, value) pairs to set on the response."""
     vary: str = ""
+    """Tokens to merge into the response's ``Vary``, ``""`` for none."""
     refusal: Optional[str] = None
+    """Why CORS was refused (quoted, ASCII, short), or ``None``."""
 
 
 class CORSPolicy:
     """An immutable, validated CORS configuration that answers requests.
 
-    The parameters are those of :class:`hug_cors.CORSMiddleware`, less ``api``.
+    The parameters are those of :class:`hug_cors.CORSMiddleware`, less ``api``,
+    ``route_policies`` and ``debug``.
     Bad values raise ``TypeError`` or ``ValueError`` naming the parameter, the value
     and the fix; legal but risky ones warn with :class:`CORSConfigurationWarning`.
     """
@@ -276,7 +280,7 @@ class CORSPolicy:
         """Answer an actual (non-preflight) request with the given Origin, if any.
 
         ``response_header_names`` is called only to expose every response header
-        (``expose_headers=["*"]``) on a credentialed response, where "*" means "*".
+        (``expose_headers=["*"]``) on a credentialed response, where ``"*"`` is a literal name.
         """
         if self.allow_all_origins:
             return self._wildcard_answer

@@ -31,36 +31,6 @@ WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
 # --- Servers --------------------------------------------------------------------------
 
 
-class LocalServer:
-    """``app`` served by waitress on 127.0.0.1, a free port, in a background thread."""
-
-    def __init__(self, app: WSGIApp) -> None:
-        from waitress import create_server
-
-        self._map: Dict[Any, Any] = {}
-        self._server = create_server(app, map=self._map, host=HOST, port=0, threads=4)
-        self.origin = f"http://{HOST}:{self._server.effective_port}"
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name=self.origin, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        from waitress import wasyncore
-
-        try:
-            while not self._stopping.is_set():
-                wasyncore.loop(timeout=1.0, map=self._map, count=1)
-        finally:
-            for dispatcher in list(self._map.values()):
-                dispatcher.close()
-            self._server.task_dispatcher.shutdown(timeout=5)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()
-        self._thread.join(timeout=10)
-
-
 def static_pages(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
     """The test pages: ``/`` (blank) and ``/sandbox.html``; nothing else."""
     name = environ["PATH_INFO"].lstrip("/") or "index.html"

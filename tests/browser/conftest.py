@@ -19,7 +19,6 @@ import pytest
 from browser_support import (
     TIMEOUT_MS,
     Api,
-    LocalServer,
     MakeApi,
     RequestCounter,
     Tab,
@@ -27,6 +26,7 @@ from browser_support import (
     build_api,
     static_pages,
 )
+from tests import servers as local_servers
 
 CHROMIUM = os.environ.get("HUG_CORS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 MISSING = [name for name in ("playwright", "waitress") if importlib.util.find_spec(name) is None]
@@ -79,11 +79,11 @@ def browser(requirements: None) -> Iterator[Any]:
 @pytest.fixture
 def serve(requirements: None) -> Iterator[Callable[[WSGIApp], str]]:
     """``serve(app)`` starts ``app`` on a free port and returns its origin; stopped after."""
-    servers: List[LocalServer] = []
+    servers: List[Any] = []
 
     def start(app: WSGIApp) -> str:
-        servers.append(LocalServer(app))
-        return servers[-1].origin
+        servers.append(local_servers.serve(app))
+        return str(servers[-1].url)
 
     try:
         yield start

@@ -5,22 +5,19 @@ Also writes the screenshot docs/demo.png.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 import signal
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from browser_support import Tab, localhost
+from tests.servers import DEMO, load_demo
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "examples" / "demo.py"
 SCREENSHOT = ROOT / "docs" / "demo.png"
 ROWS = [
     "simple-get",
@@ -32,16 +29,6 @@ ROWS = [
     "refused-origin",
     "error-readable",
 ]
-
-
-@functools.lru_cache(maxsize=None)  # once: its hug APIs are named by a module-level counter
-def load_demo() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("hug_cors_demo", DEMO)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]  # the repository: tests.stress.apps imports
@@ -89,36 +89,6 @@ def python_command(*args: str) -> List[str]:
 
 
 # --- A waitress server in a thread (the scanner tests) ----------------------------------
-
-
-class ThreadedWaitress:
-    """``app`` served by waitress on 127.0.0.1, a free port, in a background thread."""
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        from waitress import create_server
-
-        self._map: Dict[Any, Any] = {}
-        self._server = create_server(app, map=self._map, host=HOST, port=0, threads=4)
-        self.port = int(self._server.effective_port)
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        from waitress import wasyncore
-
-        try:
-            while not self._stopping.is_set():
-                wasyncore.loop(timeout=0.5, map=self._map, count=1)
-        finally:
-            for dispatcher in list(self._map.values()):
-                dispatcher.close()
-            self._server.task_dispatcher.shutdown(timeout=5)
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._server.pull_trigger()
-        self._thread.join(timeout=10)
 
 
 class TLSProxy:

@@ -27,8 +27,9 @@ import hug.middleware
 import pytest
 
 from hug_cors import CORSMiddleware
+from tests.servers import serve
 from tests.stress.apps import build_api
-from tests.stress.support import HOST, ThreadedWaitress, TLSProxy
+from tests.stress.support import HOST, TLSProxy
 
 DRIVER = Path(__file__).with_name("corscanner_driver.py")
 ALL_CHECKS = [
@@ -84,7 +85,7 @@ def scan(tls_context: ssl.SSLContext) -> Iterator[Scan]:
     def run(middleware: Any, url: str) -> Tuple[List[Dict[str, Any]], Counting]:
         # hug.API(name) is one API per name: each scan needs a name of its own.
         app = Counting(build_api(f"hug_cors_scan_{next(_names)}", middleware).http.server())
-        server = ThreadedWaitress(app)
+        server = serve(app)
         stops.append(server.stop)
         proxy_port = server.port
         if url.startswith("https:"):
@@ -178,7 +179,7 @@ def test_waitress_serves_a_proxied_absolute_uri_as_its_path() -> None:
     import socket
 
     app = Counting(build_api("hug_cors_scan_absolute", None).http.server())
-    server = ThreadedWaitress(app)
+    server = serve(app)
     try:
         with socket.create_connection((HOST, server.port), timeout=10) as connection:
             connection.sendall(

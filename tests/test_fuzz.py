@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import hug
 import pytest
 from falcon import testing
-from hypothesis import HealthCheck, event, example, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from hug_cors import CORSMiddleware
@@ -46,17 +46,9 @@ from tests.test_properties import (
     check_vary,
     hostile,
 )
+from tests.test_properties import SETTINGS as PROPERTY_SETTINGS
 
-SETTINGS = settings(
-    max_examples=120,
-    deadline=None,
-    database=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.large_base_example,
-    ],
-)
+SETTINGS = settings(PROPERTY_SETTINGS, max_examples=120)
 HUGE = 100_000  # characters: far beyond any server's default header limit but waitress's
 JOINERS = [", ", ","]  # how waitress and gunicorn join repeated header lines
 

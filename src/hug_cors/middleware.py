@@ -281,6 +281,7 @@ REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 # Falcon calls a resource's on_<method> responders.
 RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
+METHODS_BY_RESPONDER = {name: method for method, name in RESPONDERS.items()}
 DEBUG_HEADER = "Hug-CORS-Refused"
 
 
@@ -295,7 +296,12 @@ def _served_methods(resource: object) -> FrozenSet[str]:
     """
     if resource is None:
         return frozenset()
-    served = [method for method, name in RESPONDERS.items() if hasattr(resource, name)]
+    # hug's routes are namedtuples of their responders: the fields say it all, at once.
+    names = getattr(resource, "_fields", None) if isinstance(resource, tuple) else None
+    if names is not None:
+        served = [METHODS_BY_RESPONDER[name] for name in names if name in METHODS_BY_RESPONDER]
+    else:
+        served = [method for method, name in RESPONDERS.items() if hasattr(resource, name)]
     return frozenset(served).union(("OPTIONS",))
 
 
@@ -332,8 +338,7 @@ def _route_paths(api: Any) -> Iterator[str]:
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
-    for name, value in answer.headers:
-        resp.set_header(name, value)
+    resp.set_headers(answer.headers)
     if answer.vary:
         resp.set_header("Vary", merge_vary(resp.get_header("Vary"), answer.vary))
     if answer.refusal is not None:

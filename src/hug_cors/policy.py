@@ -66,6 +66,9 @@ BROWSER_MAX_AGE = 7200
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
+# Tokens separated by commas, with optional white space and empty elements.
+_LIST_ELEMENT = r"[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*)?"
+_HEADER_LIST = re.compile(f"{_LIST_ELEMENT}(?:,{_LIST_ELEMENT})*")
 
 StrList = Union[Collection[str], None]
 
@@ -106,6 +109,7 @@ class CORSPolicy:
         "_frozen",
         "_headers",
         "_headers_value",
+        "_max_age_header",
         "_methods",
         "_methods_value",
         "_no_origin_answer",
@@ -149,6 +153,7 @@ class CORSPolicy:
         if regex is not None and self.allow_credentials:
             _refuse_regex_matching_any_origin(regex)
         self.max_age = _max_age(max_age)
+        self._max_age_header = () if max_age is None else ("Access-Control-Max-Age", str(max_age))
         self.allow_private_network = _boolean("allow_private_network", allow_private_network)
         _warn_about_risks(self._origins, self.allow_credentials, self.max_age)
 
@@ -266,8 +271,8 @@ class CORSPolicy:
             headers.append(
                 ("Access-Control-Allow-Headers", self._headers_value or ", ".join(names))
             )
-        if self.max_age is not None:
-            headers.append(("Access-Control-Max-Age", str(self.max_age)))
+        if self._max_age_header:
+            headers.append(self._max_age_header)
         if wants_private_network:
             headers.append(("Access-Control-Allow-Private-Network", "true"))
         return Answer(tuple(headers), self._preflight_vary)
@@ -364,12 +369,13 @@ def merge_vary(existing: Optional[str], tokens: str) -> str:
 
 def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
     """The lower-case names in an Access-Control-Request-Headers value, or None if malformed."""
-    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+    if not value:
+        return ()
+    # Checked whole before lower(), which maps some non-ASCII letters to ASCII ones.
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH or not _HEADER_LIST.fullmatch(value):
         return None
-    names = [name for name in _LIST_SEPARATOR.split(value.strip(" \t")) if name]
-    if not all(_TOKEN.match(name) for name in names):  # before lower(), which maps some
-        return None  # non-ASCII letters to ASCII ones
-    return tuple(dict.fromkeys(name.lower() for name in names))
+    names = [name.strip(" \t") for name in value.lower().split(",")]
+    return tuple(dict.fromkeys(filter(None, names)))
 
 
 def loggable(value: str) -> str:

@@ -247,13 +247,14 @@ class CORSMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         """Add CORS headers to every response but a preflight's, errors included."""
-        if req.method == "OPTIONS" and _is_preflight(req):
+        method = req.method
+        if method == "OPTIONS" and _is_preflight(req):
             return  # answered in process_request, or left to the app
         settings = self._settings
-        policy = settings.policy_for(req.path, resource, req.method)
+        policy = settings.policy_for(req.path, resource, method)
         if policy is None:
             return
-        if req.method == "OPTIONS" and resource is not None:
+        if method == "OPTIONS" and resource is not None:
             # A plain OPTIONS: the route-aware headers hug's class sends.
             methods = _served_methods(resource)
             resp.set_header("Allow", ", ".join(sorted(methods)))
@@ -340,11 +341,12 @@ def _route_paths(api: Any) -> Iterator[str]:
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
     resp.set_headers(answer.headers)
     if answer.vary:
-        resp.set_header("Vary", merge_vary(resp.get_header("Vary"), answer.vary))
+        vary = resp.get_header("Vary")
+        resp.set_header("Vary", answer.vary if vary is None else merge_vary(vary, answer.vary))
     if answer.refusal is not None:
         if debug:  # refusals are loggable(): quoted, ASCII, short, safe in a header
             resp.set_header(DEBUG_HEADER, answer.refusal)
         level = logging.WARNING if debug else logging.DEBUG
-        logger.log(
-            level, "CORS refused for %s %s: %s", req.method, loggable(req.path), answer.refusal
-        )
+        if logger.isEnabledFor(level):
+            path = loggable(req.path)
+            logger.log(level, "CORS refused for %s %s: %s", req.method, path, answer.refusal)

@@ -1,0 +1,177 @@
+"""The hug apps the benchmarks call, with each CORS middleware that is compared.
+
+Every app is the same trivial hug API (``GET`` and ``PUT`` on ``/r{n}/{id}``,
+versioned, so hug also serves ``/v1/r{n}/{id}``) with one middleware variant:
+
+- ``none``: no CORS middleware at all, the reference;
+- ``hug``: ``hug.middleware.CORSMiddleware`` from hug 2.6.1;
+- ``falcon-cors``: ``falcon_cors.CORS(...).middleware`` (PyPI ``falcon-cors``);
+- ``hug-middleware-cors``: ``hug_middleware_cors.CORSMiddleware`` (PyPI);
+- ``hug-cors``: this project's ``hug_cors.CORSMiddleware``.
+
+The variants are configured alike where they can be: the listed origins, with
+credentials, route-aware methods where supported (else all methods), any request
+header, ``max_age=600``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+import hug
+from falcon.routing import CompiledRouter
+
+ORIGIN = "https://app.example.com"
+REFUSED_ORIGIN = "https://evil.example"
+VARIANTS = ("none", "hug", "falcon-cors", "hug-middleware-cors", "hug-cors")
+
+_names = itertools.count()
+
+# falcon-cors logs every refusal at INFO on a StreamHandler it installs itself; give it
+# a silent logger so that the benchmark times CORS, not writes to stderr.
+_quiet = logging.getLogger("hug_cors_bench.falcon_cors")
+_quiet.addHandler(logging.NullHandler())
+_quiet.setLevel(logging.WARNING)
+_quiet.propagate = False
+
+
+def middleware(
+    variant: str,
+    api: hug.API,
+    origins: Sequence[str] = (ORIGIN,),
+    origin_regex: Optional[str] = None,
+) -> Optional[Any]:
+    """The middleware object of ``variant`` for ``api``, or None for ``"none"``."""
+    if variant == "none":
+        return None
+    if variant == "hug":
+        return hug.middleware.CORSMiddleware(api, allow_origins=list(origins), max_age=600)
+    if variant == "falcon-cors":
+        from falcon_cors import CORS
+
+        cors = CORS(
+            logger=_quiet,
+            allow_origins_list=list(origins),
+            allow_origins_regex=origin_regex,
+            allow_credentials_origins_list=list(origins),
+            allow_credentials_origins_regex=origin_regex,
+            allow_all_methods=True,
+            allow_all_headers=True,
+            max_age=600,
+        )
+        return cors.middleware
+    if variant == "hug-middleware-cors":
+        import hug_middleware_cors
+
+        return hug_middleware_cors.CORSMiddleware(api, allow_origins=list(origins), max_age=600)
+    if variant == "hug-cors":
+        import hug_cors
+
+        return hug_cors.CORSMiddleware(
+            api, allow_origins=list(origins), allow_origin_regex=origin_regex, max_age=600
+        )
+    raise ValueError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+
+
+def _route(api: hug.API, n: int) -> None:
+    # A fresh function per route and method: hug attaches its interface to the function.
+    def get_item(id):
+        return {"route": n, "id": id}
+
+    def put_item(id):
+        return {"route": n, "id": id, "saved": True}
+
+    hug.get(f"/r{n}/{{id}}", api=api, versions=1)(get_item)
+    hug.put(f"/r{n}/{{id}}", api=api, versions=1)(put_item)
+
+
+def build(
+    variant: str,
+    routes: int = 1,
+    origins: Sequence[str] = (ORIGIN,),
+    origin_regex: Optional[str] = None,
+) -> Callable[..., Any]:
+    """The WSGI callable of a hug app with ``routes`` routes and ``variant``'s middleware."""
+    return build_with_middleware(variant, routes, origins, origin_regex)[0]
+
+
+def build_with_middleware(
+    variant: str,
+    routes: int = 1,
+    origins: Sequence[str] = (ORIGIN,),
+    origin_regex: Optional[str] = None,
+) -> Tuple[Any, Optional[Any]]:
+    """:func:`build`'s WSGI callable (a ``falcon.API``) and the middleware object in it."""
+    api = hug.API(f"hug_cors_bench_{next(_names)}")  # hug keeps one API per name
+    added = middleware(variant, api, origins, origin_regex)
+    if added is not None:
+        api.http.add_middleware(added)
+    for n in range(routes):
+        _route(api, n)
+    return _server(api), added
+
+
+def _server(api: hug.API) -> Any:
+    """``api.http.server()``, built in linear time.
+
+    Falcon 2.0's router regenerates and recompiles its whole ``find`` function on every
+    ``add_route``, so building an app of 2,000 routes (1,000 and their ``/v1`` forms)
+    takes minutes. It is compiled once here, after the last route: the router and the
+    function that serves requests are exactly those ``server()`` builds.
+    """
+    router_class = CompiledRouter
+    compile_router = router_class._compile
+    router_class._compile = lambda self: None
+    try:
+        app = api.http.server()
+    finally:
+        router_class._compile = compile_router
+    app._router._find = app._router._compile()
+    return app
+
+
+def deep_path(routes: int) -> str:
+    """The path the benchmarks request: the versioned form of the last route added."""
+    return f"/v1/r{routes - 1}/42"
+
+
+# --- The demo-like app served by real WSGI servers (run.py --e2e). -------------------
+
+
+def build_demo(variant: str) -> Callable[..., Any]:
+    """A few routes like examples/demo.py's API, with ``variant``'s middleware."""
+    api = hug.API(f"hug_cors_bench_demo_{next(_names)}")
+    added = middleware(variant, api)
+    if added is not None:
+        api.http.add_middleware(added)
+
+    @hug.get("/hello", api=api)
+    def hello():
+        return {"message": "Hello from the API"}
+
+    @hug.post("/echo", api=api)
+    def echo(body):
+        return {"received": body}
+
+    @hug.get("/items", api=api)
+    def list_items(response):
+        response.set_header("X-Total-Count", "1")
+        return [{"id": 1, "name": "teapot"}]
+
+    @hug.get("/items/{item_id}", api=api)
+    def get_item(item_id: int):
+        return {"id": item_id, "name": "teapot"}
+
+    @hug.put("/items/{item_id}", api=api)
+    def put_item(item_id: int, body):
+        return {"id": item_id, "saved": body}
+
+    return api.http.server()
+
+
+def demo_app_from_environment() -> Callable[..., Any]:
+    """The demo app for the variant named in ``HUG_CORS_BENCH_VARIANT``."""
+    return build_demo(os.environ.get("HUG_CORS_BENCH_VARIANT", "hug-cors"))

@@ -88,15 +88,18 @@ class _Settings(NamedTuple):
 class CORSMiddleware:
     """CORS for a hug API; a drop-in replacement for ``hug.middleware.CORSMiddleware``.
 
-    Add it first, so that preflights are answered before other middleware runs::
+    Add it first, so that preflights are answered before other middleware runs:
 
-        import hug
-        from hug_cors import CORSMiddleware
-
-        api = hug.API(__name__)
-        api.http.add_middleware(
-            CORSMiddleware(api, allow_origins=["https://app.example.com"])
-        )
+    >>> import hug
+    >>> from hug_cors import CORSMiddleware
+    >>> api = hug.API("middleware_docstring")
+    >>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
+    >>> @hug.get("/items", api=api)
+    ... def items():
+    ...     return []
+    >>> response = hug.test.get(api, "/items", headers={"Origin": "https://app.example.com"})
+    >>> response.headers_dict["access-control-allow-origin"], response.headers_dict["vary"]
+    ('https://app.example.com', 'Origin')
 
     Args:
         api: the ``hug.API`` whose routes say which methods a preflight may use.
@@ -175,9 +178,18 @@ class CORSMiddleware:
         """Check a new configuration and put it in place at once, for every thread.
 
         Takes the constructor's keyword arguments but ``api``; those not given keep
-        their current value. A bad value raises, and the current configuration stays::
+        their current value. A bad value raises, and the current configuration stays:
 
-            middleware.configure(allow_origins=origins_from_the_database())
+        >>> import hug
+        >>> cors = CORSMiddleware(hug.API("configure_docstring"), allow_origins=["https://a.example"])
+        >>> cors.configure(allow_origins=["https://a.example", "https://b.example"])
+        >>> cors.allow_origins
+        ['https://a.example', 'https://b.example']
+        >>> cors.configure(allow_origins=["https://c.example/"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ValueError: allow_origins: 'https://c.example/' is not an origin: it has a trailing slash...
+        >>> cors.allow_origins
+        ['https://a.example', 'https://b.example']
 
         A request sees the old configuration or the new one, never a mix of both.
         """

@@ -74,7 +74,15 @@ StrList = Union[Collection[str], None]
 
 
 class CORSConfigurationWarning(UserWarning):
-    """A configuration that is legal but probably not what you want."""
+    """A configuration that is legal but probably not what you want.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     policy = CORSPolicy(allow_origins=["https://app.example.com"], max_age=86400)
+    >>> [str(warning.message)[:40] for warning in caught]
+    ['max_age: 86400 is more than browsers hon']
+    """
 
 
 class Answer(NamedTuple):
@@ -82,6 +90,9 @@ class Answer(NamedTuple):
 
     ``headers`` are to be set on the response, ``vary`` merged into its ``Vary``
     (see :func:`merge_vary`), and ``refusal`` says why CORS was refused, if it was.
+
+    >>> CORSPolicy().actual("https://any.example")
+    Answer(headers=(('Access-Control-Allow-Origin', '*'),), vary='', refusal=None)
     """
 
     headers: Tuple[Tuple[str, str], ...]

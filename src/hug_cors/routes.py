@@ -36,17 +36,25 @@ RoutePolicy = Union[CORSPolicy, None, _Inherit]
 def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Function], Function]:
     """Give one route function its own CORS policy, or none (``route_policy(None)``).
 
-    Put it under hug's route decorator (or on a Falcon responder such as ``on_get``)::
+    Put it under hug's route decorator (or on a Falcon responder such as ``on_get``):
 
-        @hug.get("/stats")
-        @route_policy(allow_origins=["*"])  # public, whatever the middleware allows
-        def stats():
-            return {"visits": 42}
-
-        @hug.get("/admin/users")
-        @route_policy(None)  # no CORS: only same-origin pages may call it
-        def users():
-            return []
+    >>> import hug
+    >>> from hug_cors import CORSMiddleware
+    >>> api = hug.API("route_policy_docstring")
+    >>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
+    >>> @hug.get("/stats", api=api)
+    ... @route_policy(allow_origins=["*"])  # public, whatever the middleware allows
+    ... def stats():
+    ...     return {"visits": 42}
+    >>> @hug.get("/admin/users", api=api)
+    ... @route_policy(None)  # no CORS: only same-origin pages may call it
+    ... def users():
+    ...     return []
+    >>> def allowed(path):
+    ...     response = hug.test.get(api, path, headers={"Origin": "https://other.example"})
+    ...     return response.headers_dict.get("access-control-allow-origin")
+    >>> allowed("/stats"), allowed("/admin/users")
+    ('*', None)
 
     ``config`` takes the keyword arguments of :class:`CORSPolicy`; or pass a ready
     ``CORSPolicy`` to share one between routes. The configuration is checked here.

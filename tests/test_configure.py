@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Set
@@ -13,9 +14,11 @@ from falcon import testing
 from hug_cors import CORSMiddleware
 from tests.conftest import ORIGIN, OTHER_ORIGIN, cors_headers, preflight
 
+_names = itertools.count()
+
 
 def build(**config: Any) -> Any:
-    api = hug.API(f"configure_{id(config)}")
+    api = hug.API(f"configure_{next(_names)}")  # hug keeps one API per name
     middleware = CORSMiddleware(api, **config)
     api.http.add_middleware(middleware)
 

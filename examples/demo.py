@@ -160,21 +160,19 @@ class Server:
         return self._app(environ, start_response)
 
     def _loop(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                wasyncore.loop(timeout=1.0, map=self._map, count=1)
-        finally:
-            for dispatcher in list(self._map.values()):
-                dispatcher.close()
-            self._server.task_dispatcher.shutdown(timeout=5)
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=1.0, map=self._map, count=1)
 
     def stop(self) -> None:
         self._stopping.set()
         if self._thread.is_alive():
             self._server.pull_trigger()  # wake the loop now rather than in a second
             self._thread.join(timeout=10)
-        else:
-            self._server.close()
+        # Closed only here, once the loop has stopped: closing them in the loop thread
+        # raced with pull_trigger() above, which could write to a closed descriptor.
+        for dispatcher in list(self._map.values()):
+            dispatcher.close()
+        self._server.task_dispatcher.shutdown(timeout=5)
 
 
 class Demo:

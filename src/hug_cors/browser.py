@@ -27,16 +27,22 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .origins import parse_origin, split_origin
-from .policy import Answer, CORSPolicy
+from .policy import (
+    FORBIDDEN_METHODS,  # fetch() throws a TypeError for these: nothing is sent
+    NON_WILDCARD_HEADER,
+    SAFELISTED_METHODS,
+    TOKEN,
+    Answer,
+    CORSPolicy,
+)
+from .policy import (
+    SAFELISTED_RESPONSE_HEADERS as ALWAYS_READABLE,
+)
 
 __all__ = ["Explanation", "browser_accepts", "explain"]
 
-# Fetch: the CORS-safelisted methods, which never need a preflight.
-SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 # fetch() upper-cases these (case-insensitively matched) and sends every other as written.
 NORMALIZED_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"})
-# fetch() throws a TypeError for these: nothing is sent.
-FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
 # Headers a script cannot set: the browser drops them (or sets them itself).
 FORBIDDEN_REQUEST_HEADERS = frozenset(
     {"accept-charset", "accept-encoding", "access-control-request-headers"}
@@ -45,23 +51,12 @@ FORBIDDEN_REQUEST_HEADERS = frozenset(
     | {"te", "trailer", "transfer-encoding", "upgrade", "via"}
 )
 FORBIDDEN_REQUEST_HEADER_PREFIXES = ("proxy-", "sec-")
-# Fetch: the response headers a script may always read.
-SAFELISTED_RESPONSE_HEADERS = (
-    "cache-control",
-    "content-language",
-    "content-length",
-    "content-type",
-    "expires",
-    "last-modified",
-    "pragma",
-)
+# Fetch: the response headers a script may always read, in order for the report.
+SAFELISTED_RESPONSE_HEADERS = tuple(sorted(ALWAYS_READABLE))
 SAFELISTED_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
 )
-# Fetch: a "*" in Access-Control-Allow-Headers never covers this one.
-NON_WILDCARD_HEADER = "authorization"
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 # Fetch's CORS-unsafe request-header bytes: controls but tab, and "():<>?@[\]{} and DEL.
 _UNSAFE_BYTE = re.compile(r'[\x00-\x08\x0a-\x1f"():<>?@\[\\\]{}\x7f]')
 _LANGUAGE_VALUE = re.compile(r"[0-9A-Za-z *,\-.;=]*\Z")
@@ -190,7 +185,7 @@ def explain(
     cors = _policy_of(policy)
     if isinstance(headers, str):
         raise TypeError(f"headers must be a list of header lines, not a str: write [{headers!r}].")
-    if not _TOKEN.match(method):
+    if not TOKEN.match(method):
         raise ValueError(f"method {method!r} is not a method name; give one such as 'PUT'.")
     pairs = [_parse_header(line) for line in headers]
     if isinstance(route_methods, str):
@@ -480,7 +475,7 @@ def _parse_header(line: str) -> Tuple[str, Optional[str]]:
         raise TypeError(f"headers: {line!r} is not a str; give 'Name' or 'Name: value'.")
     name, colon, value = line.partition(":")
     name = name.strip(" \t")
-    if not _TOKEN.match(name):
+    if not TOKEN.match(name):
         raise ValueError(
             f"headers: {line!r} has no valid header name; give 'Name' or 'Name: value', "
             "as in 'X-Token: abc'."

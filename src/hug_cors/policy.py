@@ -64,10 +64,12 @@ MAX_METHOD_LENGTH = 64
 # Chromium ignores a longer Access-Control-Max-Age and uses this (Firefox: 86400).
 BROWSER_MAX_AGE = 7200
 
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# RFC 9110 token characters: what header names and method names are made of.
+_TOKEN_CHARACTERS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+TOKEN = re.compile(_TOKEN_CHARACTERS + r"+\Z")
 _LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 # Tokens separated by commas, with optional white space and empty elements.
-_LIST_ELEMENT = r"[ \t]*(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+[ \t]*)?"
+_LIST_ELEMENT = rf"[ \t]*(?:{_TOKEN_CHARACTERS}+[ \t]*)?"
 _HEADER_LIST = re.compile(f"{_LIST_ELEMENT}(?:,{_LIST_ELEMENT})*")
 
 StrList = Union[Collection[str], None]
@@ -309,7 +311,7 @@ class CORSPolicy:
             answer = self._allowed_answer(origin)
         if self._expose_from_response:
             names = [name.lower() for name in response_header_names()]
-            exposable = [n for n in names if n not in _NOT_EXPOSED and _TOKEN.match(n)]
+            exposable = [n for n in names if n not in _NOT_EXPOSED and TOKEN.match(n)]
             if exposable:
                 exposed = ("Access-Control-Expose-Headers", ", ".join(exposable))
                 answer = answer._replace(headers=(*answer.headers, exposed))
@@ -325,7 +327,7 @@ class CORSPolicy:
         if self.methods_from_route:  # a route always answers OPTIONS itself
             return method in route_methods or method == "OPTIONS"
         wildcard = "*" in self._methods
-        return wildcard and len(method) <= MAX_METHOD_LENGTH and _TOKEN.match(method) is not None
+        return wildcard and len(method) <= MAX_METHOD_LENGTH and TOKEN.match(method) is not None
 
     def _methods_answer(self, method: str, route_methods: AbstractSet[str]) -> str:
         if self.methods_from_route:
@@ -480,7 +482,7 @@ def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
         return None
     methods = []
     for method in _strings("allow_methods", value):
-        if method != "*" and not _TOKEN.match(method):
+        if method != "*" and not TOKEN.match(method):
             raise ValueError(f"allow_methods: {method!r} is not a method name; write 'PUT'.")
         if method.upper() in FORBIDDEN_METHODS:
             raise ValueError(
@@ -494,7 +496,7 @@ def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
 def _header_names(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
     names = _strings(parameter, value)
     for name in names:
-        if name != "*" and not _TOKEN.match(name):
+        if name != "*" and not TOKEN.match(name):
             raise ValueError(
                 f"{parameter}: {name!r} is not a header name: use letters, digits and "
                 "!#$%&'*+-.^_`|~ only, one name per item, as in 'X-Request-Id'."

@@ -155,6 +155,26 @@ def test_the_requested_header_list_is_split_on_commas_with_empty_elements_ignore
     assert allowed["access-control-allow-headers"] == "x-token, content-type"
 
 
+@pytest.mark.parametrize(
+    ("requested", "echoed"),
+    [
+        ("content-type,x-token", "content-type, x-token"),  # as browsers send it
+        ("x-token,x-token", "x-token"),  # repeats are dropped
+        ("content-type, X-Token", "content-type, x-token"),  # as other clients may
+    ],
+)
+def test_the_browsers_bare_comma_form_reads_like_any_other(
+    api: Any, requested: str, echoed: str
+) -> None:
+    assert cors_headers(preflight(api, headers=requested))["access-control-allow-headers"] == echoed
+
+
+def test_an_oversized_list_in_the_browsers_form_is_refused() -> None:
+    api = build_api(allow_origins=[ORIGIN])
+    requested = ",".join(f"x-header-{n}" for n in range(400))
+    assert cors_headers(preflight(api, headers=requested)) == {}
+
+
 def test_no_requested_headers_means_no_allow_headers(api: Any) -> None:
     assert "access-control-allow-headers" not in cors_headers(preflight(api))
     assert "access-control-allow-headers" not in cors_headers(preflight(api, headers=" , "))

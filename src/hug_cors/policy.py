@@ -71,6 +71,9 @@ _LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 # Tokens separated by commas, with optional white space and empty elements.
 _LIST_ELEMENT = rf"[ \t]*(?:{_TOKEN_CHARACTERS}+[ \t]*)?"
 _HEADER_LIST = re.compile(f"{_LIST_ELEMENT}(?:,{_LIST_ELEMENT})*")
+# Fetch has browsers send the names lower-cased, sorted and joined by a bare comma.
+_LOWER_TOKEN = r"[!#$%&'*+\-.^_`|~0-9a-z]+"
+_BROWSER_HEADER_LIST = re.compile(f"{_LOWER_TOKEN}(?:,{_LOWER_TOKEN})*")
 
 StrList = Union[Collection[str], None]
 
@@ -117,6 +120,7 @@ class CORSPolicy:
     __slots__ = (
         "_actual_vary",
         "_exact_answers",
+        "_exact_grants",
         "_expose_from_response",
         "_expose_value",
         "_frozen",
@@ -166,7 +170,9 @@ class CORSPolicy:
         if regex is not None and self.allow_credentials:
             _refuse_regex_matching_any_origin(regex)
         self.max_age = _max_age(max_age)
-        self._max_age_header = () if max_age is None else ("Access-Control-Max-Age", str(max_age))
+        self._max_age_header = (
+            () if max_age is None else (("Access-Control-Max-Age", str(max_age)),)
+        )
         self.allow_private_network = _boolean("allow_private_network", allow_private_network)
         _warn_about_risks(self._origins, self.allow_credentials, self.max_age)
 
@@ -207,6 +213,7 @@ class CORSPolicy:
         self._wildcard_answer = Answer(self._with_exposed([("Access-Control-Allow-Origin", "*")]))
         self._no_origin_answer = Answer((), self._actual_vary)
         self._exact_answers = {o: self._allowed_answer(o) for o in self._origins.exact}
+        self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
         self._frozen = True
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -259,36 +266,37 @@ class CORSPolicy:
         ``-Request-Headers`` and ``-Request-Private-Network`` as sent, and, when
         ``methods_from_route`` is true, the methods the requested route serves.
         """
-        if not self.allows_origin(origin):
-            return self._refuse_preflight(f"origin {loggable(origin)} is not allowed")
-        if not self._allows_method(method, route_methods):
+        granted = self._exact_grants.get(origin)
+        if granted is None:
+            if not self.allows_origin(origin):
+                return self._refuse_preflight(f"origin {loggable(origin)} is not allowed")
+            granted = self._origin_headers(origin)
+        if method not in self._methods and not self._allows_method(method, route_methods):
             return self._refuse_preflight(f"method {loggable(method)} is not allowed")
-        names = _split_header_list(request_headers or "")
+        names = _split_header_list(request_headers) if request_headers else ()
         if names is None:
             return self._refuse_preflight(
                 f"Access-Control-Request-Headers {loggable(request_headers or '')} is not a "
                 f"list of header names of at most {MAX_REQUEST_HEADERS_LENGTH} characters"
             )
-        refused = [name for name in names if not self._allows_header(name)]
-        if refused:
-            return self._refuse_preflight(f"header {loggable(refused[0])} is not allowed")
-        wants_private_network = (private_network or "").lower() == "true"
+        if self._headers is not None and not self._headers.issuperset(names):
+            refused = [name for name in names if not self._allows_header(name)]
+            if refused:
+                return self._refuse_preflight(f"header {loggable(refused[0])} is not allowed")
+        wants_private_network = private_network is not None and private_network.lower() == "true"
         if wants_private_network and not self.allow_private_network:
             return self._refuse_preflight("private network access is not allowed")
 
-        headers = self._origin_headers(origin)
-        headers.append(
-            ("Access-Control-Allow-Methods", self._methods_answer(method, route_methods))
+        headers = (
+            *granted,
+            ("Access-Control-Allow-Methods", self._methods_answer(method, route_methods)),
         )
         if names:
-            headers.append(
-                ("Access-Control-Allow-Headers", self._headers_value or ", ".join(names))
-            )
-        if self._max_age_header:
-            headers.append(self._max_age_header)
+            headers += (("Access-Control-Allow-Headers", self._headers_value or ", ".join(names)),)
+        headers += self._max_age_header
         if wants_private_network:
-            headers.append(("Access-Control-Allow-Private-Network", "true"))
-        return Answer(tuple(headers), self._preflight_vary)
+            headers += (("Access-Control-Allow-Private-Network", "true"),)
+        return Answer(headers, self._preflight_vary)
 
     def actual(
         self,
@@ -340,16 +348,18 @@ class CORSPolicy:
             return True
         return "*" in allowed and name != NON_WILDCARD_HEADER
 
-    def _origin_headers(self, origin: str) -> List[Tuple[str, str]]:
+    def _origin_headers(self, origin: str) -> Tuple[Tuple[str, str], ...]:
         if self.allow_all_origins:
-            return [("Access-Control-Allow-Origin", "*")]
-        headers = [("Access-Control-Allow-Origin", origin)]
+            return (("Access-Control-Allow-Origin", "*"),)
         if self.allow_credentials:
-            headers.append(("Access-Control-Allow-Credentials", "true"))
-        return headers
+            return (
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Credentials", "true"),
+            )
+        return (("Access-Control-Allow-Origin", origin),)
 
     def _allowed_answer(self, origin: str) -> Answer:
-        return Answer(self._with_exposed(self._origin_headers(origin)), self._actual_vary)
+        return Answer(self._with_exposed(list(self._origin_headers(origin))), self._actual_vary)
 
     def _with_exposed(self, headers: List[Tuple[str, str]]) -> Tuple[Tuple[str, str], ...]:
         if self._expose_value:
@@ -382,10 +392,14 @@ def merge_vary(existing: Optional[str], tokens: str) -> str:
 
 def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
     """The lower-case names in an Access-Control-Request-Headers value, or None if malformed."""
-    if not value:
-        return ()
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+        return None
+    if _BROWSER_HEADER_LIST.fullmatch(value):  # what browsers send: no parsing needed
+        names = value.split(",")
+        if len(names) == len(set(names)):
+            return tuple(names)
     # Checked whole before lower(), which maps some non-ASCII letters to ASCII ones.
-    if len(value) > MAX_REQUEST_HEADERS_LENGTH or not _HEADER_LIST.fullmatch(value):
+    if not _HEADER_LIST.fullmatch(value):
         return None
     names = [name.strip(" \t") for name in value.lower().split(",")]
     return tuple(dict.fromkeys(filter(None, names)))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
+import textwrap
 from typing import Any
 
 import hug
@@ -166,3 +169,23 @@ def test_patterns_match_versioned_routes_too() -> None:
 
     response = call(api, "GET", "/v1/public/prices", {"Origin": OTHER_ORIGIN})
     assert cors_headers(response) == {"access-control-allow-origin": "*"}
+
+
+def test_the_first_decorated_function_of_a_process_is_honoured() -> None:
+    # Until some function carries a policy, requests skip the lookup: a fresh
+    # interpreter shows that the first decoration, after requests were served, counts.
+    script = textwrap.dedent(
+        f"""
+        import hug
+        from hug_cors import CORSMiddleware, route_policy
+        api = hug.API("first_decoration")
+        api.http.add_middleware(CORSMiddleware(api, allow_origins=[{ORIGIN!r}]))
+        hug.get("/plain", api=api)(lambda: "plain")
+        hug.test.get(api, "/plain", headers={{"Origin": {ORIGIN!r}}})
+        hug.get("/exempt", api=api)(route_policy(None)(lambda: "exempt"))
+        response = hug.test.get(api, "/exempt", headers={{"Origin": {ORIGIN!r}}})
+        print(sorted(name for name in response.headers_dict if name.startswith("access-")))
+        """
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "[]"

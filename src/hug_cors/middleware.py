@@ -28,6 +28,7 @@ from typing import (
 
 import falcon
 
+from . import routes
 from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
 from .routes import INHERIT, PathPolicies, attached_policy
 
@@ -74,7 +75,7 @@ class _Settings(NamedTuple):
     def policy_for(self, path: str, resource: object, method: str) -> Optional[CORSPolicy]:
         """The policy for a request: its route function's, its path's, or the default."""
         responder = RESPONDERS.get(method)
-        if resource is not None and responder is not None:
+        if routes.any_attached and resource is not None and responder is not None:
             attached = attached_policy(getattr(resource, responder, None))
             if attached is not INHERIT:
                 return attached
@@ -228,9 +229,10 @@ class CORSMiddleware:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method)."""
-        if not _is_preflight(req):
-            return
-        settings, env = self._settings, req.env
+        env = req.env
+        if req.method != "OPTIONS" or ORIGIN not in env or REQUEST_METHOD not in env:
+            return  # not a preflight
+        settings = self._settings
         method = env[REQUEST_METHOD]
         route = self._find_route(req)
         resource = route[0] if route else None
@@ -259,9 +261,9 @@ class CORSMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         """Add CORS headers to every response but a preflight's, errors included."""
-        method = req.method
-        if method == "OPTIONS" and _is_preflight(req):
-            return  # answered in process_request, or left to the app
+        method, env = req.method, req.env
+        if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
+            return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
         policy = settings.policy_for(req.path, resource, method)
         if policy is None:
@@ -273,7 +275,7 @@ class CORSMiddleware:
             resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
             if policy.max_age is not None:
                 resp.set_header("Access-Control-Max-Age", str(policy.max_age))
-        answer = policy.actual(req.env.get(ORIGIN), lambda: resp.headers)
+        answer = policy.actual(env.get(ORIGIN), lambda: resp.headers)
         _apply(answer, req, resp, settings.debug)
 
     def _warn_about_unmatched_patterns(self, api: Any) -> None:
@@ -296,10 +298,6 @@ REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
 METHODS_BY_RESPONDER = {name: method for method, name in RESPONDERS.items()}
 DEBUG_HEADER = "Hug-CORS-Refused"
-
-
-def _is_preflight(req: falcon.Request) -> bool:
-    return req.method == "OPTIONS" and ORIGIN in req.env and REQUEST_METHOD in req.env
 
 
 def _served_methods(resource: object) -> FrozenSet[str]:
@@ -343,8 +341,8 @@ def _route_finder(api: Any) -> Callable[[falcon.Request], Optional[Tuple[Any, ..
 def _route_paths(api: Any) -> Iterator[str]:
     """A sample path for each of a hug API's routes, versioned ones too."""
     versions = [v for v in getattr(api.http, "versions", ()) if v is not None]
-    for base_url, routes in api.http.routes.items():
-        for url in routes:
+    for base_url, templates in api.http.routes.items():
+        for url in templates:
             sample = re.sub(r"{[^}]*}", "x", url)
             yield base_url + sample
             yield from (f"{base_url}/v{version}{sample}" for version in versions)

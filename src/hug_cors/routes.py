@@ -22,6 +22,8 @@ from .policy import CORSPolicy
 __all__ = ["INHERIT", "PathPolicies", "attached_policy", "route_policy"]
 
 ATTRIBUTE = "hug_cors_policy"
+# Until a function gets a policy, no responder has one: requests need not look.
+any_attached = False
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
@@ -66,7 +68,9 @@ def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Func
     _check_policy("route_policy", policy)
 
     def attach(function: Function) -> Function:
+        global any_attached
         setattr(function, ATTRIBUTE, policy)
+        any_attached = True
         return function
 
     return attach

@@ -13,16 +13,13 @@ import re
 import warnings
 from typing import (
     Any,
-    Callable,
     Collection,
-    FrozenSet,
     Iterator,
     List,
     Mapping,
     NamedTuple,
     Optional,
     Pattern,
-    Tuple,
     Union,
 )
 
@@ -31,6 +28,7 @@ import falcon
 from . import routes
 from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
 from .routes import INHERIT, PathPolicies, attached_policy
+from .routing import RESPONDERS, RouteFinder, served_methods
 
 __all__ = ["CORSMiddleware"]
 
@@ -59,17 +57,22 @@ class _Settings(NamedTuple):
     policy: CORSPolicy
     paths: PathPolicies
     debug: bool
+    needs_routes: bool  # some policy answers preflights with the route's methods
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
         policy_config = {k: v for k, v in config.items() if k not in ("route_policies", "debug")}
         if not isinstance(config["debug"], bool):
             raise TypeError(f"debug must be True or False, not {config['debug']!r}.")
+        policy = CORSPolicy(**policy_config)
+        paths = PathPolicies(config["route_policies"])
+        policies = [policy, *(entry[2] for entry in paths.patterns)]
         return cls(
             dict(config),
-            CORSPolicy(**policy_config),
-            PathPolicies(config["route_policies"]),
+            policy,
+            paths,
             config["debug"],
+            any(p is not None and p.methods_from_route for p in policies),
         )
 
     def policy_for(self, path: str, resource: object, method: str) -> Optional[CORSPolicy]:
@@ -130,9 +133,9 @@ class CORSMiddleware:
             message naming the parameter, the value and the fix.
     """
 
-    __slots__ = ("_api", "_find_route", "_settings")
+    __slots__ = ("_api", "_routes", "_settings")
     _api: Any
-    _find_route: Callable[[falcon.Request], Optional[Tuple[Any, ...]]]
+    _routes: RouteFinder
     _settings: _Settings
 
     def __init__(
@@ -149,7 +152,7 @@ class CORSMiddleware:
         route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
         debug: bool = False,
     ) -> None:
-        object.__setattr__(self, "_find_route", _route_finder(api))
+        object.__setattr__(self, "_routes", _route_finder(api))
         settings = _Settings.build(
             {
                 "allow_origins": allow_origins,
@@ -234,9 +237,12 @@ class CORSMiddleware:
             return  # not a preflight
         settings = self._settings
         method = env[REQUEST_METHOD]
-        route = self._find_route(req)
-        resource = route[0] if route else None
-        policy = settings.policy_for(req.path, resource, method)
+        path = req.path
+        # The route says which methods it serves, and may carry its own policy.
+        route = None
+        if settings.needs_routes or routes.any_attached:
+            route = self._routes.find(path, req)
+        policy = settings.policy_for(path, None if route is None else route.resource, method)
         if policy is None:
             return  # no CORS for this route: the app answers as if there were no middleware
         answer = policy.preflight(
@@ -244,7 +250,7 @@ class CORSMiddleware:
             method,
             env.get(REQUEST_HEADERS),
             env.get(REQUEST_PRIVATE_NETWORK),
-            _served_methods(resource) if policy.methods_from_route else frozenset(),
+            route.methods if route is not None and policy.methods_from_route else frozenset(),
         )
         resp.complete = True  # Falcon skips routing, other middleware and the handler
         # 204 whether allowed or refused: the browser acts on the headers alone.
@@ -270,7 +276,7 @@ class CORSMiddleware:
             return
         if method == "OPTIONS" and resource is not None:
             # A plain OPTIONS: the route-aware headers hug's class sends.
-            methods = _served_methods(resource)
+            methods = served_methods(resource)
             resp.set_header("Allow", ", ".join(sorted(methods)))
             resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
             if policy.max_age is not None:
@@ -294,35 +300,15 @@ ORIGIN = "HTTP_ORIGIN"
 REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
-# Falcon calls a resource's on_<method> responders.
-RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
-METHODS_BY_RESPONDER = {name: method for method, name in RESPONDERS.items()}
 DEBUG_HEADER = "Hug-CORS-Refused"
 
 
-def _served_methods(resource: object) -> FrozenSet[str]:
-    """The methods Falcon serves for ``resource``: its responders, and OPTIONS always.
-
-    (Precomputed names: Falcon's own map_http_methods costs more than a whole preflight.)
-    """
-    if resource is None:
-        return frozenset()
-    # hug's routes are namedtuples of their responders: the fields say it all, at once.
-    names = getattr(resource, "_fields", None) if isinstance(resource, tuple) else None
-    if names is not None:
-        served = [METHODS_BY_RESPONDER[name] for name in names if name in METHODS_BY_RESPONDER]
-    else:
-        served = [method for method, name in RESPONDERS.items() if hasattr(resource, name)]
-    return frozenset(served).union(("OPTIONS",))
-
-
-def _route_finder(api: Any) -> Callable[[falcon.Request], Optional[Tuple[Any, ...]]]:
-    """How to find a request's route (resource, method map, params, template) in ``api``."""
+def _route_finder(api: Any) -> RouteFinder:
+    """How to find a request's route in ``api``: a hug API, a Falcon router or None."""
     if api is None:  # plain Falcon without its router: no route is known
-        return lambda req: None
+        return RouteFinder(lambda: None)
     if callable(getattr(api, "find", None)) and callable(getattr(api, "add_route", None)):
-        # A Falcon router, the one also given to falcon.API(router=...).
-        return lambda req: api.find(req.path, req=req)
+        return RouteFinder(lambda: api)  # a Falcon router, also given to falcon.API(router=...)
     http = getattr(api, "http", None)
     if not hasattr(http, "routes"):
         raise TypeError(
@@ -330,12 +316,8 @@ def _route_finder(api: Any) -> Callable[[falcon.Request], Optional[Tuple[Any, ..
             "CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
             "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
         )
-
-    def find_in_hug(req: falcon.Request) -> Optional[Tuple[Any, ...]]:
-        app = getattr(http, "falcon", None)  # the falcon.API hug's server() built last
-        return app._router.find(req.path, req=req) if app is not None else None
-
-    return find_in_hug
+    # The router of the falcon.API hug's server() built last.
+    return RouteFinder(lambda: getattr(getattr(http, "falcon", None), "_router", None))
 
 
 def _route_paths(api: Any) -> Iterator[str]:

@@ -271,7 +271,7 @@ class CORSPolicy:
             if not self.allows_origin(origin):
                 return self._refuse_preflight(f"origin {loggable(origin)} is not allowed")
             granted = self._origin_headers(origin)
-        if method not in self._methods and not self._allows_method(method, route_methods):
+        if not self._allows_method(method, route_methods):
             return self._refuse_preflight(f"method {loggable(method)} is not allowed")
         names = _split_header_list(request_headers) if request_headers else ()
         if names is None:

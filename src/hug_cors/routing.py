@@ -1,0 +1,195 @@
+"""The route of a path, found before Falcon routes it, with one dict lookup per segment.
+
+Preflights are answered before Falcon routes, yet need the methods of the route. Falcon 2.0's
+``CompiledRouter.find`` compares a segment with each literal sibling in turn: its cost grows
+with the routes. :class:`RouteIndex` searches Falcon's own tree in Falcon's own order.
+"""
+
+from __future__ import annotations
+
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    List,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Sequence,
+    Tuple,
+)
+
+import falcon
+from falcon.routing import CompiledRouter
+
+__all__ = ["Route", "RouteFinder", "RouteIndex", "served_methods"]
+
+# Falcon calls a resource's on_<method> responders.
+RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
+METHODS_BY_RESPONDER = {name: method for method, name in RESPONDERS.items()}
+
+
+class Route(NamedTuple):
+    """A route Falcon finds: its resource, and the methods Falcon serves for it."""
+
+    resource: object
+    methods: FrozenSet[str]
+
+
+def served_methods(resource: object) -> FrozenSet[str]:
+    """The methods Falcon serves for ``resource``: its responders, and OPTIONS always.
+
+    (Precomputed names: Falcon's own map_http_methods costs more than a whole preflight.)
+    """
+    if resource is None:
+        return frozenset()
+    # hug's routes are namedtuples of their responders: the fields say it all, at once.
+    names = getattr(resource, "_fields", None) if isinstance(resource, tuple) else None
+    if names is not None:
+        served = [METHODS_BY_RESPONDER[name] for name in names if name in METHODS_BY_RESPONDER]
+    else:
+        served = [method for method, name in RESPONDERS.items() if hasattr(resource, name)]
+    return frozenset(served).union(("OPTIONS",))
+
+
+class _Node:
+    """A node of Falcon's tree: its route, if any, and its children by kind."""
+
+    __slots__ = ("field", "literals", "patterns", "route")
+
+    def __init__(self, resource: object, children: Sequence[Any]) -> None:
+        self.route = None if resource is None else Route(resource, served_methods(resource))
+        self.literals: Dict[str, _Node] = {}  # literal siblings are distinct: a dict finds one
+        patterns: List[Tuple[Pattern[str], _Node]] = []  # Falcon tries them in this order
+        self.field: Optional[_Node] = None  # Falcon allows one simple field per level
+        for child in children:
+            node = _Node(child.resource, child.children)
+            if not child.is_var:
+                self.literals[child.raw_segment] = node
+            elif child.is_complex:
+                patterns.append((child.var_pattern, node))
+            else:
+                self.field = node
+        self.patterns = tuple(patterns)
+
+
+def _exact(nodes: Sequence[Any]) -> bool:
+    """Whether the index finds what Falcon finds below these nodes. Not so if a converter
+    (it may refuse a value, for the next sibling to match) or a backslash or quote in a
+    literal (Falcon's generated code quotes literals: "\\t" is a tab, "'" fails) is there."""
+    return all(
+        not node.var_converter_map
+        and (node.is_var or ("\\" not in node.raw_segment and "'" not in node.raw_segment))
+        and _exact(node.children)
+        for node in nodes
+    )
+
+
+def _below(node: _Node, path: List[str], depth: int) -> Optional[Route]:
+    """The route for path[depth:] below ``node``, trying children in Falcon's order."""
+    if depth == len(path):
+        return node.route  # Falcon's route nodes match only when no segment is left
+    segment = path[depth]
+    child = node.literals.get(segment)
+    if child is not None:
+        found = _below(child, path, depth + 1)
+        if found is not None:
+            return found
+    # Then the complex fields ("v{version}"), then the simple one ("{id}"), backtracking
+    # to the next when the rest of the path finds nothing below one.
+    for pattern, child in node.patterns:
+        if pattern.match(segment) is not None:
+            found = _below(child, path, depth + 1)
+            if found is not None:
+                return found
+    return None if node.field is None else _below(node.field, path, depth + 1)
+
+
+class RouteIndex:
+    """The routes of a Falcon ``CompiledRouter``, found by dict lookups, not comparisons.
+
+    >>> class Items:
+    ...     def on_get(self, req, resp): ...
+    >>> router = CompiledRouter()
+    >>> items = Items()
+    >>> router.add_route("/items/{id}", items)
+    >>> index = RouteIndex.build(router)
+    >>> route = index.find("/items/3")
+    >>> route.resource is items, sorted(route.methods)
+    (True, ['GET', 'OPTIONS'])
+    >>> index.find("/items/3/parts") is None
+    True
+
+    It is a snapshot: build it again after adding routes.
+    """
+
+    __slots__ = ("_root",)
+
+    def __init__(self, root: _Node) -> None:
+        self._root = root
+
+    @classmethod
+    def build(cls, router: object) -> Optional[RouteIndex]:
+        """An index of ``router``'s routes, or None if it cannot find exactly what
+        ``router.find`` does: ``router`` is not a CompiledRouter (or replaces its ``find``),
+        or a template has a field converter (``{id:int}``), or a backslash or a quote."""
+        roots = getattr(router, "_roots", None)
+        if roots is None or getattr(type(router), "find", None) is not CompiledRouter.find:
+            return None
+        return cls(_Node(None, roots)) if _exact(roots) else None
+
+    def find(self, path: str) -> Optional[Route]:
+        """The route of the resource ``router.find(path)`` returns, or None, as it does."""
+        # Falcon's split: leading slashes go, any other empty segment stays.
+        return _below(self._root, path.lstrip("/").split("/"), 0)
+
+
+class RouteFinder:
+    """The route of a path in the router ``router_of()`` returns, as it is now.
+
+    Routes are added after the middleware is built, and hug builds a new Falcon app
+    on each ``server()`` call, so the index is built on first use and again whenever
+    the router changes (Falcon recompiles ``_find`` on every ``add_route``). It is
+    derived from the routes alone, never from a request: its size is the router's.
+    Routers it cannot index are asked directly.
+    """
+
+    __slots__ = ("_current", "_router_of")
+
+    def __init__(self, router_of: Callable[[], object]) -> None:
+        self._router_of = router_of
+        # (router, its compiled finder, how to find in it); replaced whole, so threads
+        # that race to rebuild it each see one consistent triple.
+        self._current: Tuple[object, object, Callable[[str, object], Optional[Route]]] = (
+            None,
+            None,
+            _nowhere,
+        )
+
+    def find(self, path: str, req: object = None) -> Optional[Route]:
+        """The route of ``path``; ``req`` goes to a router that is asked directly."""
+        router = self._router_of()
+        indexed, compiled, find = self._current
+        if router is not indexed or getattr(router, "_find", None) is not compiled:
+            find = _finder(router)
+            self._current = (router, getattr(router, "_find", None), find)
+        return find(path, req)
+
+
+def _nowhere(path: str, req: object = None) -> Optional[Route]:
+    return None
+
+
+def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:
+    if router is None:
+        return _nowhere
+    index = RouteIndex.build(router)
+    if index is not None:
+        return lambda path, req: index.find(path)
+
+    def ask_the_router(path: str, req: object) -> Optional[Route]:
+        found = router.find(path, req=req)
+        return None if found is None else Route(found[0], served_methods(found[0]))
+
+    return ask_the_router

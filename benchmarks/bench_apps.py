@@ -88,6 +88,46 @@ def _route(api: hug.API, n: int) -> None:
     hug.put(f"/r{n}/{{id}}", api=api, versions=1)(put_item)
 
 
+class PreflightFloor:
+    """Not CORS: the least a preflight answer can cost in this app, as a reference.
+
+    To every OPTIONS it writes, unchecked, the six headers hug-cors sends to the
+    benchmark's allowed preflight. With ``find_route`` it first looks the route up,
+    as a route-aware answer must (with hug-cors' index, the cheapest lookup there is).
+    """
+
+    def __init__(self, api: hug.API, find_route: bool) -> None:
+        from hug_cors import CORSPolicy
+        from hug_cors.routing import RouteFinder
+
+        http = api.http
+        self.routes = RouteFinder(lambda: http.falcon._router) if find_route else None
+        answer = CORSPolicy(allow_origins=[ORIGIN], max_age=600).preflight(
+            ORIGIN, "PUT", "content-type", None, frozenset({"GET", "PUT", "OPTIONS"})
+        )
+        self.headers = (*answer.headers, ("Vary", answer.vary))
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        if req.method == "OPTIONS":
+            if self.routes is not None:
+                self.routes.find(req.path)
+            resp.complete = True
+            resp.status = "204 No Content"
+            resp.set_headers(self.headers)
+
+    def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+        pass
+
+
+def build_floor(routes: int, find_route: bool) -> Callable[..., Any]:
+    """The app of :func:`build` with a :class:`PreflightFloor` instead of CORS."""
+    api = hug.API(f"hug_cors_bench_floor_{next(_names)}")
+    api.http.add_middleware(PreflightFloor(api, find_route))
+    for n in range(routes):
+        _route(api, n)
+    return _server(api)
+
+
 def build(
     variant: str,
     routes: int = 1,

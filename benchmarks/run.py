@@ -120,6 +120,10 @@ def routes_label(routes: int) -> str:
     return f"{routes:,} route{'s' if routes != 1 else ''}"
 
 
+FLOOR = "floor: six headers"
+ROUTED_FLOOR = "floor: route + six headers"
+
+
 def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> List[Group]:
     groups = []
     for routes in route_counts:
@@ -136,6 +140,8 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
         log(
             f"built {group.name} x {len(VARIANTS)} variants in {time.perf_counter() - started:.1f}s"
         )
+        if routes in (1, 1000):  # what target (b) asks, against what any answer costs
+            groups.append(floor_group(group, routes))
 
     # 10,000 exact origins against 1, the allowed one listed last (1 route).
     path = bench_apps.deep_path(1)
@@ -187,6 +193,28 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
             )
     groups.append(patterns)
     return groups
+
+
+def floor_group(routes_group: Group, routes: int) -> Group:
+    """Preflights against the floor (bench_apps.PreflightFloor), with the none and
+    hug-cors apps of ``routes_group``."""
+    group = Group(f"preflight floor, {routes_group.name}", [], ["plain OPTIONS", "preflight"])
+    apps = {
+        case.variant: case.app
+        for case in routes_group.cases
+        if case.variant in ("none", "hug-cors")
+    }
+    apps[FLOOR] = bench_apps.build_floor(routes, find_route=False)
+    apps[ROUTED_FLOOR] = bench_apps.build_floor(routes, find_route=True)
+    group.variants = list(apps)
+    path = bench_apps.deep_path(routes)
+    for variant, app in apps.items():
+        for scenario, key in zip(group.scenarios, ("plain OPTIONS", "preflight, allowed")):
+            method, headers = SCENARIOS[key]
+            group.cases.append(
+                Case(group.name, scenario, variant, app, environ(method, path, headers))
+            )
+    return group
 
 
 # --- Timing --------------------------------------------------------------------------
@@ -356,6 +384,21 @@ def checks_for(route_counts: Sequence[int]) -> List[Check]:
                     None,
                     1.0 if bounded else None,
                     "<= 1.00" if bounded else "(info)",
+                )
+            )
+    for routes in route_counts:
+        if routes not in (1, 1000):
+            continue
+        group = f"preflight floor, {routes_label(routes)}"
+        for variant in (FLOOR, ROUTED_FLOOR, "hug-cors"):
+            checks.append(
+                Check(
+                    f"info: {group}: {variant} / none's plain OPTIONS",
+                    (group, "preflight", variant),
+                    (group, "plain OPTIONS", "none"),
+                    None,
+                    None,
+                    "(info)",
                 )
             )
     if 1000 in route_counts:

@@ -271,7 +271,9 @@ class CORSMiddleware:
         if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
             return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
-        policy = settings.policy_for(req.path, resource, method)
+        policy: Optional[CORSPolicy] = settings.policy
+        if routes.any_attached or settings.paths.patterns:  # a route or path may have its own
+            policy = settings.policy_for(req.path, resource, method)
         if policy is None:
             return
         if method == "OPTIONS" and resource is not None:
@@ -331,14 +333,15 @@ def _route_paths(api: Any) -> Iterator[str]:
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
-    resp.set_headers(answer.headers)
-    if answer.vary:
-        vary = resp.get_header("Vary")
-        resp.set_header("Vary", answer.vary if vary is None else merge_vary(vary, answer.vary))
-    if answer.refusal is not None:
+    headers, vary, refusal = answer
+    if vary:
+        existing = resp.get_header("Vary")
+        headers += (("Vary", vary if existing is None else merge_vary(existing, vary)),)
+    resp.set_headers(headers)
+    if refusal is not None:
         if debug:  # refusals are loggable(): quoted, ASCII, short, safe in a header
-            resp.set_header(DEBUG_HEADER, answer.refusal)
+            resp.set_header(DEBUG_HEADER, refusal)
         level = logging.WARNING if debug else logging.DEBUG
         if logger.isEnabledFor(level):
             path = loggable(req.path)
-            logger.log(level, "CORS refused for %s %s: %s", req.method, path, answer.refusal)
+            logger.log(level, "CORS refused for %s %s: %s", req.method, path, refusal)

@@ -121,8 +121,30 @@ class PreflightFloor:
 
 def build_floor(routes: int, find_route: bool) -> Callable[..., Any]:
     """The app of :func:`build` with a :class:`PreflightFloor` instead of CORS."""
-    api = hug.API(f"hug_cors_bench_floor_{next(_names)}")
-    api.http.add_middleware(PreflightFloor(api, find_route))
+    return build_app(routes, lambda api: PreflightFloor(api, find_route))
+
+
+def build_listed(routes: int) -> Callable[..., Any]:
+    """The app of :func:`build` with hug-cors given the methods and headers to allow,
+    as in SPEC's example: no route lookup is needed to answer a preflight."""
+    import hug_cors
+
+    return build_app(
+        routes,
+        lambda api: hug_cors.CORSMiddleware(
+            api,
+            allow_origins=[ORIGIN],
+            allow_methods=["GET", "PUT"],
+            allow_headers=["content-type"],
+            max_age=600,
+        ),
+    )
+
+
+def build_app(routes: int, make_middleware: Callable[[hug.API], Any]) -> Callable[..., Any]:
+    """The app of :func:`build` with the middleware ``make_middleware(api)`` returns."""
+    api = hug.API(f"hug_cors_bench_{next(_names)}")
+    api.http.add_middleware(make_middleware(api))
     for n in range(routes):
         _route(api, n)
     return _server(api)

@@ -242,7 +242,9 @@ class CORSMiddleware:
         route = None
         if settings.needs_routes or routes.any_attached:
             route = self._routes.find(path, req)
-        policy = settings.policy_for(path, None if route is None else route.resource, method)
+        policy: Optional[CORSPolicy] = settings.policy
+        if routes.any_attached or settings.paths.patterns:
+            policy = settings.policy_for(path, None if route is None else route.resource, method)
         if policy is None:
             return  # no CORS for this route: the app answers as if there were no middleware
         answer = policy.preflight(

@@ -91,7 +91,7 @@ def _route(api: hug.API, n: int) -> None:
 class PreflightFloor:
     """Not CORS: the least a preflight answer can cost in this app, as a reference.
 
-    To every OPTIONS it writes, unchecked, the six headers hug-cors sends to the
+    To every preflight it writes, unchecked, the six headers hug-cors sends to the
     benchmark's allowed preflight. With ``find_route`` it first looks the route up,
     as a route-aware answer must (with hug-cors' index, the cheapest lookup there is).
     """
@@ -108,7 +108,9 @@ class PreflightFloor:
         self.headers = (*answer.headers, ("Vary", answer.vary))
 
     def process_request(self, req: Any, resp: Any) -> None:
-        if req.method == "OPTIONS":
+        env = req.env
+        preflight = "HTTP_ORIGIN" in env and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in env
+        if req.method == "OPTIONS" and preflight:
             if self.routes is not None:
                 self.routes.find(req.path)
             resp.complete = True

@@ -47,6 +47,34 @@ def test_with_falcons_router_a_preflight_allows_the_routes_methods() -> None:
     assert "Access-Control-Allow-Origin" not in ask(app, "PATCH").headers
 
 
+class Reports:
+    def on_get(self, req: Any, resp: Any, **fields: Any) -> None:
+        resp.media = fields
+
+    def on_put(self, req: Any, resp: Any, **fields: Any) -> None:
+        resp.media = fields
+
+
+def test_a_route_added_after_requests_were_served_is_found() -> None:
+    app = client(CompiledRouter(), allow_origins=[ORIGIN])
+    assert ask(app, "PUT").headers["Access-Control-Allow-Methods"] == "DELETE, GET, OPTIONS, PUT"
+    app.app.add_route("/reports/{year}", Reports())
+    headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
+    answer = app.simulate_options("/reports/2026", headers=headers)
+    assert answer.headers["Access-Control-Allow-Methods"] == "GET, OPTIONS, PUT"
+
+
+def test_routes_with_field_converters_are_found_by_falcons_router() -> None:
+    app = client(CompiledRouter(), allow_origins=[ORIGIN])
+    app.app.add_route("/items/{item_id}/reports/{year:int}", Reports())
+    headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    answer = app.simulate_options("/items/1/reports/2026", headers=headers)
+    assert answer.headers["Access-Control-Allow-Methods"] == "GET, OPTIONS, PUT"
+    # Not a year: the converter refuses it, no route is found, and PUT is refused.
+    refused = app.simulate_options("/items/1/reports/later", headers=headers)
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
 def test_actual_responses_get_cors_headers() -> None:
     app = client(CompiledRouter(), allow_origins=[ORIGIN])
     result = app.simulate_get("/items/1", headers={"Origin": ORIGIN})

@@ -123,7 +123,7 @@ class PreflightFloor:
 
 def build_floor(routes: int, find_route: bool) -> Callable[..., Any]:
     """The app of :func:`build` with a :class:`PreflightFloor` instead of CORS."""
-    return build_app(routes, lambda api: PreflightFloor(api, find_route))
+    return build_app(routes, lambda api: PreflightFloor(api, find_route))[0]
 
 
 def build_listed(routes: int) -> Callable[..., Any]:
@@ -140,16 +140,21 @@ def build_listed(routes: int) -> Callable[..., Any]:
             allow_headers=["content-type"],
             max_age=600,
         ),
-    )
+    )[0]
 
 
-def build_app(routes: int, make_middleware: Callable[[hug.API], Any]) -> Callable[..., Any]:
-    """The app of :func:`build` with the middleware ``make_middleware(api)`` returns."""
-    api = hug.API(f"hug_cors_bench_{next(_names)}")
-    api.http.add_middleware(make_middleware(api))
+def build_app(
+    routes: int, make_middleware: Callable[[hug.API], Optional[Any]]
+) -> Tuple[Any, Optional[Any]]:
+    """The app of :func:`build` (a ``falcon.API``) with the middleware
+    ``make_middleware(api)`` returns (None: no middleware), and that middleware."""
+    api = hug.API(f"hug_cors_bench_{next(_names)}")  # hug keeps one API per name
+    added = make_middleware(api)
+    if added is not None:
+        api.http.add_middleware(added)
     for n in range(routes):
         _route(api, n)
-    return _server(api)
+    return _server(api), added
 
 
 def build(
@@ -169,13 +174,7 @@ def build_with_middleware(
     origin_regex: Optional[str] = None,
 ) -> Tuple[Any, Optional[Any]]:
     """:func:`build`'s WSGI callable (a ``falcon.API``) and the middleware object in it."""
-    api = hug.API(f"hug_cors_bench_{next(_names)}")  # hug keeps one API per name
-    added = middleware(variant, api, origins, origin_regex)
-    if added is not None:
-        api.http.add_middleware(added)
-    for n in range(routes):
-        _route(api, n)
-    return _server(api), added
+    return build_app(routes, lambda api: middleware(variant, api, origins, origin_regex))
 
 
 def _server(api: hug.API) -> Any:

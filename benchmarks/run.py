@@ -396,7 +396,7 @@ def checks_for(route_counts: Sequence[int]) -> List[Check]:
         for variant in (FLOOR, ROUTED_FLOOR, "hug-cors", LISTED):
             checks.append(
                 Check(
-                    f"info: {group}: {variant} / none's plain OPTIONS",
+                    floor_label(routes, variant),
                     (group, "preflight", variant),
                     (group, "plain OPTIONS", "none"),
                     None,
@@ -479,12 +479,15 @@ def group_table(group: Group, cases: Dict[Tuple[str, str, str], Case]) -> List[L
     return rows
 
 
+def floor_label(routes: int, variant: str) -> str:
+    return f"info: preflight floor, {routes_label(routes)}: {variant} / none's plain OPTIONS"
+
+
 def floor_note(checks: List[Check]) -> List[str]:
     """Why target (b) cannot hold at 1 route, from the floor's measured ratios."""
     ratios = {check.label: check.ratio for check in checks if check.ratio is not None}
-    group = f"preflight floor, {routes_label(1)}"
     of = {
-        variant: ratios.get(f"info: {group}: {variant} / none's plain OPTIONS")
+        variant: ratios.get(floor_label(1, variant))
         for variant in (FLOOR, ROUTED_FLOOR, "hug-cors", LISTED)
     }
     if None in of.values():

@@ -32,7 +32,6 @@ from typing import (
     Collection,
     Dict,
     Iterable,
-    List,
     NamedTuple,
     Optional,
     Pattern,
@@ -122,7 +121,7 @@ class CORSPolicy:
         "_exact_answers",
         "_exact_grants",
         "_expose_from_response",
-        "_expose_value",
+        "_exposed",
         "_frozen",
         "_headers",
         "_headers_value",
@@ -200,7 +199,8 @@ class CORSPolicy:
                 "browsers filter it out of every response. Remove it."
             )
         self._expose_from_response = "*" in exposed and self.allow_credentials
-        self._expose_value = "" if self._expose_from_response else ", ".join(exposed)
+        listed = "" if self._expose_from_response else ", ".join(exposed)
+        self._exposed = (("Access-Control-Expose-Headers", listed),) if listed else ()
 
         static = self.allow_all_origins  # the same answer for every origin
         self._actual_vary = "" if static else "Origin"
@@ -210,10 +210,13 @@ class CORSPolicy:
             + ["Access-Control-Request-Private-Network"]
         )
         # Ready-made answers: an exact origin's costs one dict lookup per request.
-        self._wildcard_answer = Answer(self._with_exposed([("Access-Control-Allow-Origin", "*")]))
+        self._wildcard_answer = Answer((("Access-Control-Allow-Origin", "*"), *self._exposed))
         self._no_origin_answer = Answer((), self._actual_vary)
-        self._exact_answers = {o: self._allowed_answer(o) for o in self._origins.exact}
         self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
+        self._exact_answers = {
+            o: Answer(grant + self._exposed, self._actual_vary)
+            for o, grant in self._exact_grants.items()
+        }
         self._frozen = True
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -359,12 +362,7 @@ class CORSPolicy:
         return (("Access-Control-Allow-Origin", origin),)
 
     def _allowed_answer(self, origin: str) -> Answer:
-        return Answer(self._with_exposed(list(self._origin_headers(origin))), self._actual_vary)
-
-    def _with_exposed(self, headers: List[Tuple[str, str]]) -> Tuple[Tuple[str, str], ...]:
-        if self._expose_value:
-            headers.append(("Access-Control-Expose-Headers", self._expose_value))
-        return tuple(headers)
+        return Answer(self._origin_headers(origin) + self._exposed, self._actual_vary)
 
     def _refuse_preflight(self, reason: str) -> Answer:
         return Answer((), self._preflight_vary, reason)

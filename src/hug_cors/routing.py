@@ -139,8 +139,9 @@ class RouteIndex:
             return None
         return cls(_Node(None, roots)) if _exact(roots) else None
 
-    def find(self, path: str) -> Optional[Route]:
-        """The route of the resource ``router.find(path)`` returns, or None, as it does."""
+    def find(self, path: str, req: object = None) -> Optional[Route]:
+        """The route of the resource ``router.find(path)`` returns, or None, as it does
+        (``req``, which Falcon's router ignores too, is taken for :class:`RouteFinder`)."""
         # Falcon's split: leading slashes go, any other empty segment stays.
         return _below(self._root, path.lstrip("/").split("/"), 0)
 
@@ -186,7 +187,7 @@ def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:
         return _nowhere
     index = RouteIndex.build(router)
     if index is not None:
-        return lambda path, req: index.find(path)
+        return index.find
 
     def ask_the_router(path: str, req: object) -> Optional[Route]:
         found = router.find(path, req=req)

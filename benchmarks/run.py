@@ -2,7 +2,8 @@
 
     python -m pip install -e . -r benchmarks/requirements.txt
     python benchmarks/run.py              # full in-process run (a few minutes), writes docs/
-    python benchmarks/run.py --e2e        # ... plus gunicorn/bjoern driven by wrk
+    python benchmarks/run.py --e2e        # ... plus gunicorn/bjoern driven by wrk, and
+                                          # connections per 1,000 preflights (+ waitress)
     python benchmarks/run.py --quick      # a smoke run in seconds; writes nothing
     python benchmarks/run.py --profile    # where hug-cors spends its time (cProfile)
 
@@ -22,6 +23,7 @@ import argparse
 import cProfile
 import datetime
 import gc
+import http.client
 import importlib.metadata
 import importlib.util
 import io
@@ -79,7 +81,16 @@ PATTERNS_AS_REGEX = (
     r"|https://[a-z0-9-]+\.preview\.example\.dev)\Z"
 )
 REGEX_ORIGIN = "https://pr-42.preview.example.dev"
-PACKAGES = ("hug-cors", "hug", "falcon", "falcon-cors", "hug-middleware-cors", "gunicorn", "bjoern")
+PACKAGES = (
+    "hug-cors",
+    "hug",
+    "falcon",
+    "falcon-cors",
+    "hug-middleware-cors",
+    "gunicorn",
+    "bjoern",
+    "waitress",
+)
 
 
 # --- Cases ---------------------------------------------------------------------------
@@ -656,6 +667,15 @@ E2E_SCENARIOS = {
     "GET /hello, allowed origin": ("GET", "/hello", {"Origin": ORIGIN}),
     "preflight PUT /items/1": ("OPTIONS", "/items/1", {"Origin": ORIGIN, **PREFLIGHT}),
 }
+# Driven by wrk; every server also gets the connection count (waitress only that).
+WRK_SERVERS = ("gunicorn", "bjoern")
+E2E_SERVERS = ("waitress", "gunicorn", "bjoern")
+SERVER_LABELS = {
+    "waitress": "waitress --threads 4",
+    "gunicorn": "gunicorn -w 2",
+    "bjoern": "bjoern -w 2",
+}
+CONNECTION_PREFLIGHTS = 1000
 
 
 def free_port() -> int:
@@ -670,6 +690,9 @@ def start_server(kind: str, variant: str, port: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync"]
         command += ["--bind", f"{HOST}:{port}", "--chdir", str(BENCH_DIR)]
         command += ["--log-level", "warning", "bench_apps:demo_app_from_environment()"]
+    elif kind == "waitress":
+        command = [sys.executable, "-m", "waitress", "--listen", f"{HOST}:{port}"]
+        command += ["--threads", "4", "--call", "bench_apps:demo_app_from_environment"]
     else:
         command = [sys.executable, str(BENCH_DIR / "serve_bjoern.py"), str(port), "2"]
     return subprocess.Popen(
@@ -737,18 +760,61 @@ def run_wrk(url: str, script: str, seconds: float) -> Dict[str, float]:
     }
 
 
-def end_to_end(rounds: int, seconds: float, log: Any) -> Tuple[List[List[str]], List[str]]:
+class CountingConnection(http.client.HTTPConnection):
+    """An HTTP/1.1 keep-alive connection that counts the TCP connections it opens."""
+
+    opened = 0
+
+    def connect(self) -> None:
+        super().connect()
+        self.opened += 1
+
+
+def connections_opened(port: int, count: int) -> Tuple[int, int]:
+    """(connections opened, non-2xx answers) for ``count`` preflights sent one after
+    another by one keep-alive client, which reconnects only when the server closed the
+    connection (with ``Connection: close``, or silently: then the request is sent again)."""
+    method, path, headers = E2E_SCENARIOS["preflight PUT /items/1"]
+    connection = CountingConnection(HOST, port, timeout=10)
+    deadline = time.monotonic() + 120
+    bad = 0
+    try:
+        for _ in range(count):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{count} preflights took more than 120 s")
+            for attempt in (1, 2):
+                try:
+                    connection.request(method, path, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionError):
+                    connection.close()  # closed after the last answer: reconnect, once
+                    if attempt == 2:
+                        raise
+            bad += not 200 <= response.status < 300
+    finally:
+        connection.close()
+    return connection.opened, bad
+
+
+def end_to_end(
+    rounds: int, seconds: float, log: Any
+) -> Tuple[List[List[str]], List[List[str]], List[str]]:
+    """wrk's requests per second (rows), connections per 1,000 preflights (connection
+    rows), and notes."""
     notes: List[str] = []
-    if shutil.which("wrk") is None:
-        notes.append("skipped: wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
-        return [], notes
+    has_wrk = shutil.which("wrk") is not None
+    if not has_wrk:
+        notes.append("wrk: skipped, not installed (Debian/Ubuntu: apt-get install wrk)")
     servers = []
-    for kind, module in (("gunicorn", "gunicorn"), ("bjoern", "bjoern")):
-        if importlib.util.find_spec(module) is None:
+    for kind in E2E_SERVERS:
+        if importlib.util.find_spec(kind) is None:
             notes.append(f"{kind}: skipped, not installed (pip install {kind})")
         else:
             servers.append(kind)
     rows = [["server", "scenario", *(f"{v} req/s" for v in E2E_VARIANTS), "hug-cors / none"]]
+    connection_rows = [["server", *E2E_VARIANTS]]
     rng = random.Random(7)
     with tempfile.TemporaryDirectory(prefix="hug_cors_bench_") as directory:
         scripts = {
@@ -763,7 +829,26 @@ def end_to_end(rounds: int, seconds: float, log: Any) -> Tuple[List[List[str]], 
                     processes[variant] = (start_server(kind, variant, port), port)
                 for process, port in processes.values():
                     wait_ready(port, process)
-                log(f"e2e: {kind} -w 2 up for {', '.join(E2E_VARIANTS)}")
+                log(f"e2e: {SERVER_LABELS[kind]} up for {', '.join(E2E_VARIANTS)}")
+                opened = {}
+                for variant in E2E_VARIANTS:
+                    port = processes[variant][1]
+                    opened[variant], bad = connections_opened(port, CONNECTION_PREFLIGHTS)
+                    log(
+                        f"e2e: {kind} {variant:8} {opened[variant]:,} connections for "
+                        f"{CONNECTION_PREFLIGHTS:,} preflights"
+                    )
+                    if bad:
+                        notes.append(
+                            f"{kind}, {variant}: {bad} of {CONNECTION_PREFLIGHTS:,} preflights "
+                            "answered with a non-2xx status"
+                        )
+                scale = 1000 / CONNECTION_PREFLIGHTS
+                connection_rows.append(
+                    [SERVER_LABELS[kind]] + [f"{opened[v] * scale:,.0f}" for v in E2E_VARIANTS]
+                )
+                if kind not in WRK_SERVERS or not has_wrk:
+                    continue
                 results: Dict[Tuple[str, str], List[Dict[str, float]]] = {}
                 for _ in range(rounds):
                     for scenario, (_, path, _) in E2E_SCENARIOS.items():
@@ -790,7 +875,7 @@ def end_to_end(rounds: int, seconds: float, log: Any) -> Tuple[List[List[str]], 
                         )
                     ratio = medians["hug-cors"] / medians["none"] if medians["none"] else 0.0
                     rows.append(
-                        [f"{kind} -w 2", scenario]
+                        [SERVER_LABELS[kind], scenario]
                         + [f"{medians[v]:,.0f}" for v in E2E_VARIANTS]
                         + [f"{ratio:.3f}"]
                     )
@@ -799,7 +884,11 @@ def end_to_end(rounds: int, seconds: float, log: Any) -> Tuple[List[List[str]], 
             finally:
                 for process, _ in processes.values():
                     stop_server(process)
-    return (rows if len(rows) > 1 else []), notes
+    return (
+        (rows if len(rows) > 1 else []),
+        (connection_rows if len(connection_rows) > 1 else []),
+        notes,
+    )
 
 
 # --- Profile -------------------------------------------------------------------------
@@ -905,7 +994,7 @@ def write_page(
     groups: List[Group],
     cases: Dict[Tuple[str, str, str], Case],
     checks: List[Check],
-    e2e: Optional[Tuple[List[List[str]], List[str]]],
+    e2e: Optional[Tuple[List[List[str]], List[List[str]], List[str]]],
     profile_text: Optional[str],
 ) -> None:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -952,7 +1041,7 @@ def write_page(
     if e2e is None:
         parts += ["Not run this time (`--e2e`).", ""]
     else:
-        rows, notes = e2e
+        rows, connection_rows, notes = e2e
         parts += [
             "The demo-like app (five routes) under a real server with two worker "
             "processes on 127.0.0.1, driven by `wrk -t2 -c32` on the same two cores; "
@@ -961,6 +1050,19 @@ def write_page(
         ]
         if rows:
             parts += [markdown_table(rows, left=2), ""]
+        if connection_rows:
+            parts += [
+                "Connections opened per 1,000 preflights: one HTTP/1.1 client sends "
+                f"{CONNECTION_PREFLIGHTS:,} preflights (`PUT /items/1`, allowed origin) one "
+                "after another on a keep-alive connection, and opens a new one only when "
+                "the server has closed it. 1 means the server kept the connection open; "
+                "1,000, that it closed it after every answer. gunicorn's sync worker "
+                "closes every connection whatever the answer; waitress closes one after "
+                "a `204`.",
+                "",
+                markdown_table(connection_rows),
+                "",
+            ]
         parts += [f"- {note}" for note in notes] + ([""] if notes else [])
     if profile_text:
         parts += ["## Profile of hug-cors", "", "```text", profile_text.strip("\n"), "```", ""]
@@ -1065,7 +1167,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if e2e[0]:
             print("End to end (median requests/s)\n")
             print(text_table(e2e[0]) + "\n")
-        for note in e2e[1]:
+        if e2e[1]:
+            print("Connections opened per 1,000 preflights (one keep-alive client)\n")
+            print(text_table(e2e[1]) + "\n")
+        for note in e2e[2]:
             print(f"e2e: {note}")
     profile_text = None
     if args.profile:

@@ -255,10 +255,10 @@ class CORSMiddleware:
             route.methods if route is not None and policy.methods_from_route else frozenset(),
         )
         resp.complete = True  # Falcon skips routing, other middleware and the handler
-        # 204 whether allowed or refused: the browser acts on the headers alone.
-        resp.status = falcon.HTTP_NO_CONTENT
+        # 200 with an empty body (Content-Length: 0), allowed or refused: the browser acts
+        # on the headers alone, and waitress closes the connection after every HTTP/1.1 204.
+        resp.status = falcon.HTTP_OK
         if answer.refusal is not None and settings.debug:
-            resp.status = falcon.HTTP_OK
             resp.content_type = falcon.MEDIA_JSON
             resp.body = json.dumps(
                 {"refused": answer.refusal, "policy": policy.summary()}, indent=2

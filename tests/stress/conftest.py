@@ -17,6 +17,7 @@ import pytest
 TOOLS: Dict[str, Dict[str, str]] = {
     "test_scanner.py": {"CORScanner": "cors", "waitress": "waitress", "trustme": "trustme"},
     "test_load.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
+    "test_keepalive.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
     "test_atheris.py": {"atheris": "atheris"},
 }
 

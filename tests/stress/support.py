@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import selectors
 import signal
 import socket
@@ -86,6 +87,37 @@ def server_process(command: List[str], port: int, log: Path) -> Iterator[subproc
 
 def python_command(*args: str) -> List[str]:
     return [sys.executable, *args]
+
+
+def waitress_command(port: int, app: str, threads: int) -> List[str]:
+    """waitress with ``threads`` threads serving ``app()`` (``module:function``)."""
+    return python_command(
+        "-m", "waitress", "--listen", f"{HOST}:{port}", f"--threads={threads}", "--call", app
+    )
+
+
+def gunicorn_command(port: int, app: str, threads: int) -> List[str]:
+    """gunicorn, one threaded worker (gthread) with ``threads`` threads, serving ``app()``."""
+    from importlib.metadata import version
+
+    # gunicorn 26+ opens a control socket under ~/.gunicorn unless told not to.
+    control_socket = ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 26 else []
+    return python_command(
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{HOST}:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "30",
+        *control_socket,
+        f"{app}()",
+    )
 
 
 # --- A waitress server in a thread (the scanner tests) ----------------------------------
@@ -215,6 +247,14 @@ class RawConnection:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+
+    def closed_by_server(self, wait: float = 0.5) -> bool:
+        """Whether the server has closed the open connection, waiting up to ``wait`` s
+        (a closed socket reads as end of file; an open, idle one has nothing to read)."""
+        if self._sock is None:
+            raise AssertionError("no connection is open")
+        ready, _, _ = select.select([self._sock], [], [], wait)
+        return bool(ready) and self._sock.recv(1, socket.MSG_PEEK) == b""
 
     def request(self, raw: bytes, head_only: bool = False) -> Response:
         """Send one request; read its response (the body is read and dropped)."""

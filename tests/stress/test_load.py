@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
@@ -24,9 +23,10 @@ from tests.stress.support import (
     RawConnection,
     children,
     free_port,
-    python_command,
+    gunicorn_command,
     rss_kb,
     server_process,
+    waitress_command,
 )
 
 TOTAL = 200_000
@@ -205,21 +205,9 @@ def load(port: int, serving_pid: Callable[[], int], name: str) -> None:
     assert growth <= MEMORY_GROWTH, f"RSS grew {growth:.1%} from {CHECKPOINT} to {TOTAL}"
 
 
-def _major(version: str) -> int:
-    return int(version.split(".")[0])
-
-
 def test_waitress_with_threads(tmp_path: Path) -> None:
     port = free_port()
-    command = python_command(
-        "-m",
-        "waitress",
-        "--listen",
-        f"127.0.0.1:{port}",
-        f"--threads={THREADS}",
-        "--call",
-        "tests.stress.apps:load_app",
-    )
+    command = waitress_command(port, "tests.stress.apps:load_app", THREADS)
     with server_process(command, port, tmp_path / "waitress.log") as server:
         load(port, lambda: server.pid, "waitress")
 
@@ -227,24 +215,7 @@ def test_waitress_with_threads(tmp_path: Path) -> None:
 def test_gunicorn_with_threads(tmp_path: Path) -> None:
     pytest.importorskip("gunicorn")  # tests/stress/conftest.py fails first under CI=true
     port = free_port()
-    # gunicorn 26+ opens a control socket under ~/.gunicorn unless told not to.
-    control_socket = ["--no-control-socket"] if _major(version("gunicorn")) >= 26 else []
-    command = python_command(
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        str(THREADS),
-        "--worker-class",
-        "gthread",
-        "--keep-alive",
-        "30",
-        *control_socket,
-        "tests.stress.apps:load_app()",
-    )
+    command = gunicorn_command(port, "tests.stress.apps:load_app", THREADS)
     with server_process(command, port, tmp_path / "gunicorn.log") as server:
 
         def worker() -> int:  # the one process serving requests

@@ -1,4 +1,4 @@
-"""Issue 5: ``explain`` and ``python -m hug_cors explain``, a browser's CORS checks without one.
+"""``explain`` and ``python -m hug_cors explain``, a browser's CORS checks without one.
 
 Through the public API only: ``hug_cors.explain``, ``hug_cors.browser.browser_accepts``
 (the browser-side check on its own) and the command line, run both as a subprocess and
@@ -7,12 +7,13 @@ through ``main()``.
 
 from __future__ import annotations
 
+import os
 import runpy
 import subprocess
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import hug
 import pytest
@@ -66,7 +67,7 @@ def test_an_allowed_simple_get_needs_no_preflight_and_is_readable() -> None:
     assert "No preflight" in report
     assert f"  Access-Control-Allow-Origin: {APP}" in report  # the header lines that came back
     assert "  Access-Control-Expose-Headers: x-total-count" in report
-    assert report.startswith(f"CORS check of GET from {APP}, without credentials")
+    assert report.startswith(f"CORS check of GET from {APP!r}, without credentials")
     assert verdict(result) == "Browser verdict: allowed"
 
 
@@ -133,6 +134,9 @@ def test_a_preflighted_put_with_an_allowed_header_passes() -> None:
     assert "Access-Control-Request-Headers: x-token" in report
     assert "Access-Control-Allow-Methods: GET, OPTIONS, PUT" in report
     assert "Access-Control-Max-Age: 600" in report
+    # 200 with an empty body, not 204: waitress closes the connection after an HTTP/1.1 204.
+    assert "The middleware answers 200 OK (empty body):\n" in report
+    assert "204" not in report
     assert "so the preflight passes" in report
     assert "X-Token: abc" in report  # sent with the actual request
     assert verdict(result) == "Browser verdict: allowed"
@@ -149,6 +153,7 @@ def test_a_preflighted_put_with_a_header_not_allowed_is_blocked_before_it_is_sen
     assert result.reason == "the preflight response has no Access-Control-Allow-Origin header"
     assert "the PUT is never sent" in str(result)
     assert "Access-Control-Request-Headers: x-request-id,x-token" in str(result)  # as Chromium
+    assert "The middleware answers 200 OK (empty body), with no CORS header:" in str(result)
 
 
 def test_every_refused_header_is_named_in_the_fix_as_the_script_spells_it() -> None:
@@ -636,9 +641,9 @@ def test_the_cli_help_is_useful() -> None:
     assert explain_help.returncode == 0
     for flag in ("--allow-origin", "--allow-credentials", "--no-allow-credentials", "--origin"):
         assert flag in explain_help.stdout
-    assert "exit status: 0 if the browser allows the request, 1 if it blocks it" in (
-        explain_help.stdout.replace("\n", " ")
-    )
+    help_text = explain_help.stdout.replace("\n", " ")
+    assert "exit status: 0 if the browser allows the request, 1 if it blocks it" in help_text
+    assert "3 if the command itself fails" in help_text
     missing = run_cli()
     assert missing.returncode == 2
     assert "COMMAND" in missing.stderr
@@ -700,6 +705,128 @@ def test_the_cli_rejects_bad_usage() -> None:
     with pytest.raises(SystemExit) as exited:
         main(["explain", "--allow-origin", APP])  # no --origin
     assert exited.value.code == 2
+
+
+def test_a_crash_exits_3_and_is_not_taken_for_a_blocked_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Explanation:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("hug_cors.__main__.explain", broken)
+    assert main(["explain", "--origin", APP]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "RuntimeError: a bug" in err  # the traceback, for the bug report
+    assert err.endswith("internal error, a bug in hug-cors; no verdict\n")
+
+
+# Hostile arguments: the report is all that reaches the terminal, and the status is true
+
+# The environment variables that decide how the command's output is encoded, set per test.
+ENCODING_VARIABLES = ("PYTHONIOENCODING", "PYTHONUTF8", "PYTHONCOERCECLOCALE", "LC_ALL")
+
+
+def run_raw(*args: Union[str, bytes], **env: str) -> subprocess.CompletedProcess[bytes]:
+    """``python -m hug_cors explain`` with ``args`` (bytes: as the shell passes them) and
+    ``env``; its output as bytes, undecoded and with no newline translation."""
+    inherited = {k: v for k, v in os.environ.items() if k not in ENCODING_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "-m", "hug_cors", "explain", *args],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**inherited, **env},
+    )
+
+
+def only_printable(text: str) -> bool:
+    """No control character but the line ends: nothing a terminal would act on."""
+    return all(character == "\n" or character.isprintable() for character in text)
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--origin", b"https://a\xff.example"], "from 'https://a\\udcff.example'"),
+        (["--origin", APP, "--header", b"X-Token: \xff"], "X-Token: '\\udcff'"),
+    ],
+)
+def test_an_argument_byte_that_is_not_utf8_is_shown_escaped(
+    args: List[Union[str, bytes]], shown: str
+) -> None:
+    # Python reads the byte as a lone surrogate, which strict UTF-8 (a UTF-8 terminal)
+    # cannot encode: printed as it is, it crashed with status 1, "blocked".
+    done = run_raw(*args, PYTHONIOENCODING="utf-8:strict")
+    assert done.stderr == b""
+    assert done.returncode == 0  # allowed: the default policy allows any origin
+    out = done.stdout.decode("ascii")  # nothing else left in the report
+    assert shown in out.splitlines()[0]
+    assert out.splitlines()[-1] == "Browser verdict: allowed"
+
+
+@pytest.mark.parametrize(
+    ("env", "encoding", "origin"),
+    [
+        ({"PYTHONIOENCODING": "latin-1"}, "latin-1", "'https://caf\\xe9.example'"),
+        ({"PYTHONIOENCODING": "ascii"}, "ascii", "'https://caf\\xe9.example'"),
+        # The C locale, without the UTF-8 mode Python would otherwise switch to: the
+        # argument's two UTF-8 bytes are not ASCII, and are read as two surrogates.
+        (
+            {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"},
+            "ascii",
+            "'https://caf\\udcc3\\udca9.example'",
+        ),
+    ],
+)
+def test_a_terminal_that_cannot_show_a_character_gets_an_escape(
+    env: Dict[str, str], encoding: str, origin: str
+) -> None:
+    done = run_raw("--allow-origin", APP, "--origin", "https://caf\u00e9.example", **env)
+    assert done.stderr == b""
+    assert done.returncode == 1  # the true verdict, not a crash
+    lines = done.stdout.decode(encoding).splitlines()
+    assert lines[0] == f"CORS check of GET from {origin}, without credentials"
+    assert lines[-1].startswith(
+        "Browser verdict: BLOCKED \\u2014 the response has no Access-Control-Allow-Origin header"
+    )
+
+
+def test_a_newline_in_the_origin_cannot_forge_a_verdict() -> None:
+    forged = "\n Browser verdict: allowed"
+    done = run_cli("explain", "--allow-origin", APP, "--origin", APP + forged)
+    assert done.stderr == ""
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert not any(line.lstrip().startswith(forged.strip()) for line in lines)
+    assert [line for line in lines if "Browser verdict" in line.split(":")[0]] == lines[-1:]
+    assert lines[-1].startswith("Browser verdict: BLOCKED — ")
+    assert lines[0].startswith(f"CORS check of GET from {APP + forged!r}, without")
+    assert f"      Origin: {APP + forged!r}" in lines  # the header line, escaped too
+
+
+def test_escape_sequences_and_control_characters_never_reach_the_terminal() -> None:
+    origin = "https://a.example\x1b[2J\x1b]0;owned\x07"
+    header = "X-Note: \x1b[31mred\x0bBrowser verdict: allowed\u2028\x9b"
+    done = run_raw(
+        "--origin", origin, "--method", "PUT", "--header", header, "--route-methods", "PUT"
+    )
+    assert done.returncode == 0, done.stderr  # allowed: any origin, method and header
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert "\x1b" not in out
+    assert err == ""
+    assert only_printable(out), out
+    assert f"  Origin: {origin!r}" in out
+    assert "  X-Note: '\\x1b[31mred\\x0bBrowser verdict: allowed\\u2028\\x9b'" in out
+    assert out.splitlines()[-1] == "Browser verdict: allowed"
+
+
+def test_a_request_error_escapes_the_value_as_the_log_does() -> None:
+    done = run_raw("--origin", APP, "--header", "X\x1b[2J\u00e9: a")
+    assert done.returncode == 2
+    assert done.stdout == b""
+    err = done.stderr.decode("ascii")  # quoted, ASCII: as loggable() writes it
+    assert "headers: 'X\\x1b[2J\\xe9: a' has no valid header name" in err
 
 
 # The example

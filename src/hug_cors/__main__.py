@@ -2,11 +2,16 @@
 
 The configuration flags mirror :class:`hug_cors.CORSMiddleware`'s parameters, the request
 flags describe what the page's script does. Exit status: 0 when the browser allows the
-request, 1 when it blocks it, 2 for a configuration or usage error.
+request, 1 when it blocks it, 2 for a configuration or usage error, 3 when the command
+itself fails (a bug, with its traceback on stderr).
+
+Every value from the request is printed escaped, as the ``hug_cors`` log writes it, and
+run as ``python -m hug_cors`` the output never fails to encode: a character the terminal
+cannot show is written as a backslash escape.
 
 >>> main(["explain", "--allow-origin", "https://app.example.com",
 ...       "--origin", "https://evil.example"])  # doctest: +ELLIPSIS
-CORS check of GET from https://evil.example, without credentials
+CORS check of GET from 'https://evil.example', without credentials
 ...
 Fix: add 'https://evil.example' to allow_origins
 Browser verdict: BLOCKED — the response has no Access-Control-Allow-Origin header
@@ -16,7 +21,9 @@ Browser verdict: BLOCKED — the response has no Access-Control-Allow-Origin hea
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+import traceback
 import warnings
 from typing import List, Optional, Sequence
 
@@ -24,6 +31,8 @@ from .browser import explain
 from .policy import CORSPolicy
 
 __all__ = ["main"]
+
+ALLOWED, BLOCKED, ERROR, FAILED = 0, 1, 2, 3  # the exit statuses
 
 DESCRIPTION = """\
 Simulate what a browser does with a cross-origin request under a hug-cors
@@ -43,7 +52,7 @@ examples:
   python -m hug_cors explain --origin https://app.example.com --credentials
 
 exit status: 0 if the browser allows the request, 1 if it blocks it, 2 for a
-configuration or usage error.
+configuration or usage error, 3 if the command itself fails (a bug).
 """
 
 
@@ -155,7 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); the exit status."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # bad usage exits here, with status 2
+    try:
+        return _explain(args)
+    except Exception:  # uncaught, it would exit 1, which says "blocked"
+        traceback.print_exc()
+        print(
+            "python -m hug_cors explain: internal error, a bug in hug-cors; no verdict",
+            file=sys.stderr,
+        )
+        return FAILED
+
+
+def _explain(args: argparse.Namespace) -> int:
     route_methods: Optional[List[str]] = None
     if args.route_methods is not None:
         route_methods = [m.strip() for m in args.route_methods.split(",") if m.strip()]
@@ -184,12 +205,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             )
         except (TypeError, ValueError) as error:
             print(f"python -m hug_cors explain: error: {error}", file=sys.stderr)
-            return 2
+            return ERROR
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     print(explanation)
-    return 0 if explanation.allowed else 1
+    return ALLOWED if explanation.allowed else BLOCKED
 
 
 if __name__ == "__main__":  # pragma: no cover - run as python -m hug_cors
+    # A terminal that cannot encode a character (an em dash on latin-1, an undecodable
+    # argument byte) gets an escape instead of a UnicodeEncodeError: the streams are the
+    # process's own only here, not when a program calls main().
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     sys.exit(main())

@@ -34,6 +34,7 @@ from .policy import (
     TOKEN,
     Answer,
     CORSPolicy,
+    loggable,
 )
 from .policy import (
     SAFELISTED_RESPONSE_HEADERS as ALWAYS_READABLE,
@@ -186,7 +187,7 @@ def explain(
     if isinstance(headers, str):
         raise TypeError(f"headers must be a list of header lines, not a str: write [{headers!r}].")
     if not TOKEN.match(method):
-        raise ValueError(f"method {method!r} is not a method name; give one such as 'PUT'.")
+        raise ValueError(f"method {loggable(method)} is not a method name; give one such as 'PUT'.")
     pairs = [_parse_header(line) for line in headers]
     if isinstance(route_methods, str):
         raise TypeError(
@@ -307,7 +308,7 @@ class _Explainer:
             "true" if self.private_network else None,
             routes or frozenset(),
         )
-        self.steps.append(_answered("The middleware answers 204 No Content", answer))
+        self.steps.append(_answered("The middleware answers 200 OK (empty body)", answer))
         passed, failure = _cors_check(
             answer.headers, self.origin, self.method, unsafe, self.credentials, self.private_network
         )
@@ -385,10 +386,13 @@ class _Explainer:
         )
 
     def _summary(self) -> str:
-        parts = [f"{self.given_method} from {self.origin}"]
+        parts = [f"{self.given_method} from {loggable(self.origin)}"]
         parts.append("with credentials" if self.credentials else "without credentials")
         if self.headers:
-            shown = [name if value is None else f"{name}: {value}" for name, value in self.headers]
+            shown = [
+                name if value is None else f"{name}: {loggable(value)}"
+                for name, value in self.headers
+            ]
             parts.append("headers " + ", ".join(shown))
         return ", ".join(parts)
 
@@ -404,7 +408,7 @@ class _Explainer:
                     "add 'null' to allow_origins, if you must: any website can make a "
                     "request with Origin: null"
                 )
-            return f"add {origin!r} to allow_origins"
+            return f"add {loggable(origin)} to allow_origins"
         routes = self.route_methods or frozenset()
         if policy.preflight(origin, method, None, None, routes).refusal:
             return self._method_fix(routes)
@@ -423,7 +427,7 @@ class _Explainer:
             return "pass allow_private_network=True"
         if self.credentials and policy.allow_all_origins:
             return (
-                f"list the origin instead of '*', allow_origins=[{origin!r}] (credentials "
+                f"list the origin instead of '*', allow_origins=[{loggable(origin)}] (credentials "
                 "are then allowed by default), or make the request without credentials"
             )
         if self.credentials and not policy.allow_credentials:
@@ -477,11 +481,13 @@ def _parse_header(line: str) -> Tuple[str, Optional[str]]:
     name = name.strip(" \t")
     if not TOKEN.match(name):
         raise ValueError(
-            f"headers: {line!r} has no valid header name; give 'Name' or 'Name: value', "
+            f"headers: {loggable(line)} has no valid header name; give 'Name' or 'Name: value', "
             "as in 'X-Token: abc'."
         )
     if _BAD_VALUE.search(value):
-        raise ValueError(f"headers: {line!r} has a CR, LF or NUL in its value; fetch() refuses it.")
+        raise ValueError(
+            f"headers: {loggable(line)} has a CR, LF or NUL in its value; fetch() refuses it."
+        )
     return name, value.strip(" \t") if colon else None
 
 
@@ -518,10 +524,10 @@ def _origin_note(origin: str) -> Optional[str]:
         host = "app." + parsed.host if parsed.any_subdomain else parsed.host
         port = ":3000" if parsed.port == "*" else f":{parsed.port}" if parsed.port else ""
         return (
-            f"{origin!r} is a pattern, not an origin: give one that a browser sends, such "
+            f"{loggable(origin)} is a pattern, not an origin: give one that a browser sends, such "
             f"as '{parsed.scheme}://{host}{port}'"
         )
-    return f"no browser sends the Origin {origin!r}; it sends {str(parsed)!r}"
+    return f"no browser sends the Origin {loggable(origin)}; it sends {loggable(str(parsed))}"
 
 
 def _cors_check(
@@ -548,13 +554,16 @@ def _cors_check(
             )
         passed.append("Access-Control-Allow-Origin is '*', good for any origin without credentials")
     elif allow_origin != origin:
-        return passed, f"Access-Control-Allow-Origin {allow_origin!r} is not the origin {origin!r}"
+        return passed, (
+            f"Access-Control-Allow-Origin {loggable(allow_origin)} is not the origin "
+            f"{loggable(origin)}"
+        )
     else:
         passed.append("Access-Control-Allow-Origin is the origin")
     if credentials:
         allow_credentials = values.get("access-control-allow-credentials")
         if allow_credentials != "true":
-            shown = "missing" if allow_credentials is None else repr(allow_credentials)
+            shown = "missing" if allow_credentials is None else loggable(allow_credentials)
             return passed, (
                 f"Access-Control-Allow-Credentials is {shown}; it must be 'true' for a "
                 "request with credentials"
@@ -600,7 +609,7 @@ def _cors_check(
     if private_network:
         allow_private_network = values.get("access-control-allow-private-network")
         if allow_private_network != "true":
-            shown = "missing" if allow_private_network is None else repr(allow_private_network)
+            shown = "missing" if allow_private_network is None else loggable(allow_private_network)
             return passed, f"Access-Control-Allow-Private-Network is {shown}; it must be 'true'"
         passed.append("Access-Control-Allow-Private-Network is 'true'")
     return passed, None
@@ -639,7 +648,14 @@ def _answered(what: str, answer: Answer) -> str:
 
 
 def _lines(headers: Iterable[Tuple[str, str]]) -> str:
-    return "".join(f"\n  {name}: {value}" for name, value in headers)
+    return "".join(f"\n  {name}: {_shown(value)}" for name, value in headers)
+
+
+def _shown(value: str) -> str:
+    """A header line's value: as sent when it is visible ASCII, else escaped as the log
+    writes it, so that no request value can forge a report line or reach the terminal
+    as a control sequence."""
+    return value if value.isascii() and value.isprintable() else loggable(value)
 
 
 def _but(passed: List[str], failure: str) -> str:

@@ -21,7 +21,9 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from types import FrameType
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import falcon
@@ -35,6 +37,8 @@ PAGE_DIR = Path(__file__).resolve().parent / "demo_page"
 PAGE_FILES = ("index.html", "demo.js", "demo.css", "probe.html", "probe.js")
 
 _api_names = itertools.count()
+# Each stops the demo cleanly: Ctrl-C, `kill -INT`, and `kill` (a service manager's stop).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 # --- The API: what a real hug back end with a browser front end looks like. ---------
@@ -201,10 +205,6 @@ class Demo:
         self.servers = []
 
 
-def _stop_on_sigterm(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # SIGTERM stops as cleanly as Ctrl-C
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--api-port", type=int, default=8000, help="the API's port (0: free)")
@@ -214,7 +214,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Handlers of our own rather than Python's KeyboardInterrupt: a program started in the
+    # background (`nohup python examples/demo.py &`) inherits an ignored SIGINT, and Python
+    # then installs no handler, so Ctrl-C and `kill -INT` did nothing. The handler only
+    # records the signal: the main loop stops the servers, never a half-run statement.
+    stop_requested: List[int] = []
+
+    def request_stop(signum: int, frame: Optional[FrameType]) -> None:
+        stop_requested.append(signum)
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in STOP_SIGNALS}
+    try:
+        return _serve(args, stop_requested)
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:  # None: set outside Python, and cannot be put back
+                signal.signal(signum, handler)
+
+
+def _serve(args: argparse.Namespace, stop_requested: List[int]) -> int:
+    """Run the demo until ``stop_requested`` has a signal in it; the exit status."""
     try:
         demo = Demo(args.api_port, args.page_port, args.other_port)
     except OSError as error:
@@ -225,11 +244,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"Front-end page (another origin):      {demo.page_url}")
         print(f"Another site, refused by the API:     {demo.other_url}")
         print(f"Open {demo.page_url} in a browser. Press Ctrl-C to stop.", flush=True)
-        while all(server.running for server in demo.servers):
-            threading.Event().wait(0.5)
-        print("A server stopped unexpectedly.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
+        while not stop_requested:
+            if not all(server.running for server in demo.servers):
+                print("A server stopped unexpectedly.", file=sys.stderr)
+                return 1
+            time.sleep(0.2)  # a signal's handler runs during it: seen within 0.2 s
         print("\nStopping...", flush=True)
         return 0
     finally:

@@ -105,3 +105,70 @@ def test_without_a_router_configured_methods_apply() -> None:
 def test_anything_else_is_refused_with_the_forms_that_work(api: Any) -> None:
     with pytest.raises(TypeError, match=r"a hug\.API, a Falcon router or None"):
         CORSMiddleware(api)
+
+
+class PathRouter:
+    """A router of its own (not Falcon's CompiledRouter): one resource per exact path."""
+
+    def __init__(self) -> None:
+        self.routes: dict = {}
+
+    def add_route(self, template: str, resource: Any, **kwargs: Any) -> None:
+        self.routes[template] = resource
+
+    def find(self, path: str, req: Any = None) -> Any:
+        resource = self.routes.get(path)
+        if resource is None:
+            return None
+        methods = {"GET": resource.on_get}
+        return resource, methods, {}, None if path == "/untemplated" else path
+
+
+class Report:
+    def on_get(self, req: Any, resp: Any) -> None:
+        resp.media = "report"
+
+
+class Exempt:
+    @route_policy(None)
+    def on_get(self, req: Any, resp: Any) -> None:
+        resp.media = "exempt"
+
+
+def test_a_router_of_its_own_gets_policies_from_its_templates_and_responders() -> None:
+    router = PathRouter()
+    middleware = CORSMiddleware(
+        router, allow_origins=[ORIGIN], route_policies={"/admin/*": None, "/untemplated": None}
+    )
+    app = falcon.API(middleware=[middleware], router=router)
+    for path in ("/admin/report", "/report", "/untemplated"):
+        app.add_route(path, Report())
+    app.add_route("/exempt", Exempt())
+    test = testing.TestClient(app)
+    headers = {"Origin": ORIGIN}
+    # The template the router returns, else the path, decides the pattern; the
+    # responder's own policy wins over both.
+    assert (
+        "access-control-allow-origin"
+        not in test.simulate_get("/admin/report", headers=headers).headers
+    )
+    assert (
+        "access-control-allow-origin"
+        not in test.simulate_get("/untemplated", headers=headers).headers
+    )
+    assert (
+        "access-control-allow-origin" not in test.simulate_get("/exempt", headers=headers).headers
+    )
+    assert (
+        test.simulate_get("/report", headers=headers).headers["access-control-allow-origin"]
+        == ORIGIN
+    )
+    preflight = {**headers, "Access-Control-Request-Method": "GET"}
+    assert (
+        "access-control-allow-origin"
+        not in test.simulate_options("/admin/report", headers=preflight).headers
+    )
+    assert (
+        test.simulate_options("/report", headers=preflight).headers["access-control-allow-origin"]
+        == ORIGIN
+    )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import subprocess
 import sys
 import textwrap
 from typing import Any
 
+import falcon
 import hug
 import pytest
+from falcon import testing
+from falcon.routing import CompiledRouter
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
 from tests.conftest import ORIGIN, OTHER_ORIGIN, call, cors_headers, preflight
@@ -171,21 +175,204 @@ def test_patterns_match_versioned_routes_too() -> None:
     assert cors_headers(response) == {"access-control-allow-origin": "*"}
 
 
-def test_the_first_decorated_function_of_a_process_is_honoured() -> None:
-    # Until some function carries a policy, requests skip the lookup: a fresh
-    # interpreter shows that the first decoration, after requests were served, counts.
-    script = textwrap.dedent(
-        f"""
-        import hug
-        from hug_cors import CORSMiddleware, route_policy
-        api = hug.API("first_decoration")
-        api.http.add_middleware(CORSMiddleware(api, allow_origins=[{ORIGIN!r}]))
-        hug.get("/plain", api=api)(lambda: "plain")
-        hug.test.get(api, "/plain", headers={{"Origin": {ORIGIN!r}}})
-        hug.get("/exempt", api=api)(route_policy(None)(lambda: "exempt"))
-        response = hug.test.get(api, "/exempt", headers={{"Origin": {ORIGIN!r}}})
-        print(sorted(name for name in response.headers_dict if name.startswith("access-")))
-        """
+def test_a_function_decorated_after_requests_were_served_is_honoured() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.get("/plain", api=api)(lambda: "plain")
+    assert cors_headers(call(api, "GET", "/plain", {"Origin": ORIGIN}))
+    hug.get("/exempt", api=api)(route_policy(None)(lambda: "exempt"))
+    assert cors_headers(call(api, "GET", "/exempt", {"Origin": ORIGIN})) == {}
+    assert cors_headers(preflight(api, "/exempt", "GET")) == {}
+
+
+def test_two_apis_in_one_process_never_influence_each_other() -> None:
+    exempting = build(route_policies={"/account": None})
+    plain = build()
+    assert cors_headers(call(exempting, "GET", "/account", {"Origin": ORIGIN})) == {}
+    for path in ("/account", "/public/prices", "/admin/users"):
+        assert cors_headers(call(plain, "GET", path, {"Origin": ORIGIN})) == {
+            "access-control-allow-origin": ORIGIN,
+            "access-control-allow-credentials": "true",
+        }
+        assert cors_headers(preflight(plain, path, "GET"))["access-control-allow-origin"] == ORIGIN
+
+
+# The policy is the route's, whatever spelling of the path reached it.
+ADMIN = CORSPolicy(allow_origins=["https://admin.example.com"])
+
+
+def guarded(**config: Any) -> hug.API:
+    """/admin/users/{id} under "/admin/*"; /private, /versioned (v1), the
+    /files sink and the not-found handler exempt with route_policy(None)."""
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(
+        CORSMiddleware(api, allow_origins=[ORIGIN], route_policies={"/admin/*": ADMIN}, **config)
     )
-    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    assert ran.stdout.strip() == "[]"
+    hug.get("/admin/users/{id}", api=api)(_admin_user)
+    hug.get("/private", api=api)(route_policy(None)(lambda: "private"))
+    hug.get("/versioned", api=api, versions=1)(route_policy(None)(lambda: "versioned"))
+    hug.get("/public", api=api)(lambda: "public")
+    hug.sink("/files", api=api)(route_policy(None)(lambda request: "files"))
+    hug.not_found(api=api)(route_policy(None)(lambda: "not found"))
+    return api
+
+
+def _admin_user(id: str) -> str:
+    return "admin"
+
+
+@pytest.mark.parametrize(
+    ("path", "ran"),
+    [
+        ("/admin/users/1", "admin"),
+        ("//admin/users/1", "admin"),  # Falcon's router strips leading slashes
+        ("/admin/users/1/", "admin"),  # hug strips a trailing one
+        ("/admin/users/1\n", "admin"),  # a newline in a field: "*" spans it too
+        ("/v1/admin/users/1", "admin"),  # hug's implicit version prefix, on every route
+        ("/vX/admin/users/1", "admin"),
+        ("/private", "private"),
+        ("/vX/private", "private"),
+        ("//private", "private"),
+        ("/v1/versioned", "versioned"),
+        ("/files/secret", "files"),  # a sink
+        ("/filessecret", "files"),  # Falcon matches a sink's prefix without a slash
+        ("/nowhere", "not found"),
+    ],
+)
+def test_no_spelling_of_a_path_escapes_its_routes_policy(path: str, ran: Any) -> None:
+    api = guarded()
+    response = call(api, "GET", path, {"Origin": ORIGIN})
+    assert response.data == ran  # the protected function ran...
+    assert cors_headers(response) == {}  # ...and its policy refused the default's origin
+    assert cors_headers(preflight(api, path, "GET")) == {}
+
+
+def test_the_query_parameter_api_version_keeps_the_versioned_routes_policy() -> None:
+    api = guarded()
+    response = hug.test.get(
+        api, "/versioned", query_string="api_version=1", headers={"Origin": ORIGIN}
+    )
+    assert response.data == "versioned"
+    assert cors_headers(response) == {}
+
+
+def test_the_admin_policy_answers_every_spelling_of_an_admin_route() -> None:
+    api = guarded()
+    for path in ("/admin/users/1", "//admin/users/1", "/v1/admin/users/1", "/admin/users/1\n"):
+        answered = call(api, "GET", path, {"Origin": "https://admin.example.com"})
+        assert cors_headers(answered)["access-control-allow-origin"] == "https://admin.example.com"
+    assert cors_headers(call(api, "GET", "/public", {"Origin": ORIGIN}))  # the default
+
+
+def test_a_path_with_no_route_gets_the_pattern_matching_it_as_falcon_routes_it() -> None:
+    api = build(route_policies={"/admin/*": None})
+    for path in ("/admin/nothing", "//admin/nothing"):
+        response = call(api, "GET", path, {"Origin": ORIGIN})
+        assert response.status.startswith("404")
+        assert cors_headers(response) == {}
+    assert cors_headers(call(api, "GET", "/nothing", {"Origin": ORIGIN}))  # the default
+
+
+def test_versions_of_one_route_with_different_policies_refuse_to_start() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.get("/items", api=api, versions=1)(route_policy(None)(lambda: "v1"))
+    hug.get("/items", api=api, versions=2)(lambda: "v2")
+    with pytest.raises(ValueError, match="the versions of GET /items have different policies"):
+        api.http.server()
+
+
+def test_a_policy_on_a_function_that_serves_no_route_refuses_to_start(tmp_path: Any) -> None:
+    # hug.static serves files through a function of its own: the decorator on the
+    # function that lists the directories could never be honoured.
+    module = tmp_path / "static_app.py"
+    module.write_text(
+        textwrap.dedent(
+            f"""
+            import hug
+            from hug_cors import CORSMiddleware, route_policy
+            api = hug.API(__name__)
+            api.http.add_middleware(CORSMiddleware(api, allow_origins=[{ORIGIN!r}]))
+
+            @hug.static("/static")
+            @route_policy(None)
+            def files():
+                return ({str(tmp_path)!r},)
+            """
+        )
+    )
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import static_app\n"
+        "try:\n    static_app.api.http.server()\nexcept ValueError as error:\n"
+        "    print(error)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert ran.stdout.startswith("route_policy: files() carries a policy but serves no route")
+    assert "route_policies={'/static/*': ...}" in ran.stdout
+
+
+def test_a_pattern_ending_in_a_slash_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"'/foo/' ends with '/'.*write '/foo'.*or '/foo/\*'"):
+        CORSMiddleware(hug.API("route_policies_slash"), route_policies={"/foo/": None})
+
+
+def test_configure_rebuilds_from_the_checked_configuration_not_the_callers_objects() -> None:
+    origins = ["https://a.example"]
+    api = hug.API(f"route_policies_{next(_names)}")
+    cors = CORSMiddleware(api, allow_origins=iter([*origins, "https://b.example"]))
+    origins.append("https://c.example")
+    cors.configure(max_age=600)  # the iterator was read once, and is not read again
+    assert cors.allow_origins == ["https://a.example", "https://b.example"]
+    listed = ["https://a.example"]
+    cors.configure(allow_origins=listed)
+    listed.append("https://evil.example")  # the caller's list, edited afterwards
+    cors.configure(max_age=60)
+    assert cors.allow_origins == ["https://a.example"]
+
+
+def test_a_plain_options_from_a_refused_origin_gets_no_access_control_allow_header() -> None:
+    api = build(max_age=600)
+    refused = call(api, "OPTIONS", "/account", {"Origin": OTHER_ORIGIN})
+    assert cors_headers(refused) == {}
+    assert refused.headers_dict["allow"] == "GET, OPTIONS"  # hug's route-aware Allow stays
+    no_origin = call(api, "OPTIONS", "/account")
+    assert no_origin.headers_dict["allow"] == "GET, OPTIONS"
+    assert cors_headers(no_origin) == {
+        "access-control-allow-methods": "GET, OPTIONS",
+        "access-control-max-age": "600",
+    }
+
+
+def test_a_version_router_whose_versions_disagree_fails_closed() -> None:
+    # hug refuses such an API when it starts; a Falcon app given hug's version router
+    # directly never starts, and gets no CORS on that route.
+    api = hug.API(f"route_policies_{next(_names)}")
+    versions = {1: route_policy(None)(lambda **kwargs: "v1"), 2: lambda **kwargs: "v2"}
+
+    class Items:
+        on_get = functools.partial(api.http.version_router, versions=versions)
+
+    router = CompiledRouter()
+    app = falcon.API(middleware=[CORSMiddleware(router, allow_origins=[ORIGIN])], router=router)
+    app.add_route("/items", Items())
+    app.add_route("/plain", Plain())
+    test = testing.TestClient(app)
+    assert (
+        "access-control-allow-origin"
+        not in test.simulate_get(
+            "/items", query_string="api_version=2", headers={"Origin": ORIGIN}
+        ).headers
+    )
+    assert (
+        test.simulate_get("/plain", headers={"Origin": ORIGIN}).headers[
+            "access-control-allow-origin"
+        ]
+        == ORIGIN
+    )
+
+
+class Plain:
+    def on_get(self, req: Any, resp: Any) -> None:
+        resp.media = "plain"

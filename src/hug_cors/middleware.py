@@ -7,28 +7,31 @@ errors and redirects included. What to answer is decided by :class:`CORSPolicy`.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
-import re
 import warnings
 from typing import (
     Any,
     Collection,
+    Dict,
+    Iterable,
     Iterator,
     List,
     Mapping,
     NamedTuple,
     Optional,
     Pattern,
+    Set,
+    Tuple,
     Union,
 )
 
 import falcon
 
-from . import routes
 from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
-from .routes import INHERIT, PathPolicies, attached_policy
-from .routing import RESPONDERS, RouteFinder, served_methods
+from .routes import ATTRIBUTE, PathPolicies, RoutePolicies, Sink, attached_policy, function_of
+from .routing import RouteFinder, RouterSnapshot, all_routes, served_methods
 
 __all__ = ["CORSMiddleware"]
 
@@ -48,12 +51,14 @@ PARAMETERS = (
     "route_policies",
     "debug",
 )
+# Those that take a collection: kept as the tuple (or dict) that was checked.
+COLLECTIONS = ("allow_origins", "allow_methods", "allow_headers", "expose_headers")
 
 
 class _Settings(NamedTuple):
     """One whole configuration; configure() replaces it in a single assignment."""
 
-    config: Mapping[str, Any]  # the keyword arguments it was built from
+    config: Mapping[str, Any]  # the checked keyword arguments, snapshotted
     policy: CORSPolicy
     paths: PathPolicies
     debug: bool
@@ -61,6 +66,7 @@ class _Settings(NamedTuple):
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
+        config = _snapshot(config)
         policy_config = {k: v for k, v in config.items() if k not in ("route_policies", "debug")}
         if not isinstance(config["debug"], bool):
             raise TypeError(f"debug must be True or False, not {config['debug']!r}.")
@@ -68,25 +74,25 @@ class _Settings(NamedTuple):
         paths = PathPolicies(config["route_policies"])
         policies = [policy, *(entry[2] for entry in paths.patterns)]
         return cls(
-            dict(config),
+            config,
             policy,
             paths,
             config["debug"],
             any(p is not None and p.methods_from_route for p in policies),
         )
 
-    def policy_for(self, path: str, resource: object, method: str) -> Optional[CORSPolicy]:
-        """The policy for a request: its route function's, its path's, or the default."""
-        responder = RESPONDERS.get(method)
-        if routes.any_attached and resource is not None and responder is not None:
-            attached = attached_policy(getattr(resource, responder, None))
-            if attached is not INHERIT:
-                return attached
-        if self.paths.patterns:
-            matched = self.paths.match(path)
-            if matched is not INHERIT:
-                return matched
-        return self.policy
+
+def _snapshot(config: Mapping[str, Any]) -> Dict[str, Any]:
+    """``config`` with each collection copied once: an iterator is read only once, and a
+    list the caller edits later must not leak into the next configure()."""
+    copied = dict(config)
+    for name in COLLECTIONS:
+        value = copied[name]
+        if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+            copied[name] = tuple(value)  # anything else is refused by CORSPolicy
+    if isinstance(copied["route_policies"], Mapping):
+        copied["route_policies"] = dict(copied["route_policies"])
+    return copied
 
 
 class CORSMiddleware:
@@ -133,8 +139,9 @@ class CORSMiddleware:
             message naming the parameter, the value and the fix.
     """
 
-    __slots__ = ("_api", "_routes", "_settings")
+    __slots__ = ("_api", "_compiled", "_routes", "_settings")
     _api: Any
+    _compiled: Optional[Tuple[RouterSnapshot, _Settings, RoutePolicies]]
     _routes: RouteFinder
     _settings: _Settings
 
@@ -169,8 +176,9 @@ class CORSMiddleware:
         )
         object.__setattr__(self, "_api", api)
         object.__setattr__(self, "_settings", settings)
-        if hasattr(api, "add_startup_handler"):  # hug: check route_policies once routes exist
-            api.add_startup_handler(self._warn_about_unmatched_patterns)
+        object.__setattr__(self, "_compiled", None)
+        if hasattr(api, "add_startup_handler"):  # hug: check the policies once routes exist
+            api.add_startup_handler(self._check_routes)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a CORSMiddleware is immutable; use configure() to change {name}")
@@ -206,7 +214,7 @@ class CORSMiddleware:
         settings = _Settings.build({**self._settings.config, **changes})
         object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
         if getattr(self._api, "http", None) is not None:
-            self._warn_about_unmatched_patterns(self._api)
+            self._check_routes(self._api)
 
     @property
     def api(self) -> Any:
@@ -236,15 +244,16 @@ class CORSMiddleware:
         if req.method != "OPTIONS" or ORIGIN not in env or REQUEST_METHOD not in env:
             return  # not a preflight
         settings = self._settings
+        snapshot, table = self._route_policies(settings)
         method = env[REQUEST_METHOD]
         path = req.path
-        # The route says which methods it serves, and may carry its own policy.
+        # The route says which methods it serves, and whose policy applies.
         route = None
-        if settings.needs_routes or routes.any_attached:
-            route = self._routes.find(path, req)
         policy: Optional[CORSPolicy] = settings.policy
-        if routes.any_attached or settings.paths.patterns:
-            policy = settings.policy_for(path, None if route is None else route.resource, method)
+        if settings.needs_routes or not table.uniform:
+            route = snapshot.find(path, req)
+            if not table.uniform:
+                policy = table.for_path(path, route, method)
         if policy is None:
             return  # no CORS for this route: the app answers as if there were no middleware
         answer = policy.preflight(
@@ -254,7 +263,7 @@ class CORSMiddleware:
             env.get(REQUEST_PRIVATE_NETWORK),
             route.methods if route is not None and policy.methods_from_route else frozenset(),
         )
-        resp.complete = True  # Falcon skips routing, other middleware and the handler
+        resp.complete = True  # Falcon skips routing, later process_request hooks and the handler
         # 200 with an empty body (Content-Length: 0), allowed or refused: the browser acts
         # on the headers alone, and waitress closes the connection after every HTTP/1.1 204.
         resp.status = falcon.HTTP_OK
@@ -273,27 +282,86 @@ class CORSMiddleware:
         if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
             return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
+        snapshot, table = self._route_policies(settings)
         policy: Optional[CORSPolicy] = settings.policy
-        if routes.any_attached or settings.paths.patterns:  # a route or path may have its own
-            policy = settings.policy_for(req.path, resource, method)
+        if not table.uniform:  # the policy of the function that served the request
+            if resource is not None:
+                policy = table.for_resource(resource, req.uri_template, method, req.path)
+            else:  # a sink, no route, or a response made before routing (a middleware's)
+                route = snapshot.find(req.path, req)
+                policy = table.for_path(req.path, route, method)
         if policy is None:
             return
+        answer = policy.actual(env.get(ORIGIN), lambda: resp.headers)
         if method == "OPTIONS" and resource is not None:
-            # A plain OPTIONS: the route-aware headers hug's class sends.
+            # A plain OPTIONS: the route-aware headers hug's class sends, but no
+            # Access-Control-Allow-* for a refused origin.
             methods = served_methods(resource)
             resp.set_header("Allow", ", ".join(sorted(methods)))
-            resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
-            if policy.max_age is not None:
-                resp.set_header("Access-Control-Max-Age", str(policy.max_age))
-        answer = policy.actual(env.get(ORIGIN), lambda: resp.headers)
+            if answer.refusal is None:
+                resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
+                if policy.max_age is not None:
+                    resp.set_header("Access-Control-Max-Age", str(policy.max_age))
         _apply(answer, req, resp, settings.debug)
 
-    def _warn_about_unmatched_patterns(self, api: Any) -> None:
-        paths = list(_route_paths(api))
-        for pattern in self._settings.paths.unmatched(paths) if paths else ():
+    def _route_policies(self, settings: _Settings) -> Tuple[RouterSnapshot, RoutePolicies]:
+        """The router as it is now, and the policy of each of its routes under ``settings``;
+        compiled again only when the routes or the configuration changed."""
+        snapshot = self._routes.current()
+        compiled = self._compiled
+        if compiled is None or compiled[0] is not snapshot or compiled[1] is not settings:
+            table = RoutePolicies(
+                all_routes(snapshot.router), self._sinks(), settings.policy, settings.paths
+            )
+            compiled = (snapshot, settings, table)
+            object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
+        return compiled[0], compiled[2]
+
+    def _sinks(self) -> List[Sink]:
+        """The sinks of the Falcon app hug built last, in the order Falcon tries them."""
+        http = getattr(self._api, "http", None)
+        app = getattr(http, "falcon", None)
+        if http is None or app is None:
+            return []  # a plain Falcon router: its app's sinks are not known
+        declared = {
+            id(sink): base_url + url
+            for base_url, sinks in http.sinks.items()
+            for url, sink in sinks.items()
+        }
+        not_found = getattr(http, "_not_found", None)
+        found = []
+        for prefix, sink in app._sinks:
+            url = declared.get(id(sink), prefix.pattern)
+            found.append(Sink(prefix, sink, (url, url + "/{path}"), sink is not_found))
+        return found
+
+    def _check_routes(self, api: Any) -> None:
+        """Refuse per-route policies that cannot be honoured; warn of patterns that match
+        no route. Run when the hug API starts, and on configure()."""
+        served: Set[int] = set()
+        for where, handlers in _hug_handlers(api.http):
+            served.update(id(function_of(handler)) for handler in handlers)
+            if len({attached_policy(handler) for handler in handlers}) > 1:
+                raise ValueError(
+                    f"route_policy: the versions of {where} have different policies. A "
+                    "preflight cannot know which version the request will run (hug picks "
+                    "it from the path, the X-API-VERSION header or ?api_version=): give "
+                    "every version the same route_policy, or serve them on different paths."
+                )
+        module = getattr(api, "module", None)
+        for name, value in sorted(vars(module).items()) if module is not None else ():
+            if inspect.isfunction(value) and ATTRIBUTE in vars(value) and id(value) not in served:
+                raise ValueError(
+                    f"route_policy: {name}() carries a policy but serves no route, sink or "
+                    "not-found handler of this API, so it would be ignored (hug.static "
+                    "serves files through a function of its own): use route_policies="
+                    "{'/static/*': ...} with the path it serves, or remove the decorator."
+                )
+        templates = list(_hug_templates(api.http))
+        for pattern in self._settings.paths.unmatched(templates) if templates else ():
             warnings.warn(
                 f"route_policies: {pattern!r} matches no route of the API; check it "
-                "against the routes (a pattern matches the whole path, '*' any characters).",
+                "against the route templates ('/items/{id}'; '*' matches any characters).",
                 CORSConfigurationWarning,
                 stacklevel=2,
             )
@@ -324,14 +392,33 @@ def _route_finder(api: Any) -> RouteFinder:
     return RouteFinder(lambda: getattr(getattr(http, "falcon", None), "_router", None))
 
 
-def _route_paths(api: Any) -> Iterator[str]:
-    """A sample path for each of a hug API's routes, versioned ones too."""
-    versions = [v for v in getattr(api.http, "versions", ()) if v is not None]
-    for base_url, templates in api.http.routes.items():
-        for url in templates:
-            sample = re.sub(r"{[^}]*}", "x", url)
-            yield base_url + sample
-            yield from (f"{base_url}/v{version}{sample}" for version in versions)
+def _hug_handlers(http: Any) -> Iterator[Tuple[str, List[object]]]:
+    """The functions behind each responder of a hug API (one per version), with where
+    it serves: routes, sinks and the not-found handlers."""
+    for base_url, routes in http.routes.items():
+        for url, methods in routes.items():
+            for method, versions in methods.items():
+                yield f"{method} {base_url + url}", list(versions.values())
+    for base_url, sinks in http.sinks.items():
+        for url, sink in sinks.items():
+            yield f"the sink {base_url + url}", [sink]
+    yield "the not-found handler", list(http.not_found_handlers.values())
+
+
+def _hug_templates(http: Any) -> Iterator[str]:
+    """The templates a hug API's routes and sinks serve, as the route table sees them."""
+    # hug's own test: it adds the /v{api_version} twin even when the only version is
+    # None, as the set of versions never equals the tuple.
+    versions = getattr(http, "versions", ())
+    versioned = bool(versions) and versions != (None,)
+    for base_url, routes in http.routes.items():
+        for url in routes:
+            yield base_url + url
+            if versioned:
+                yield f"{base_url}/v{{api_version}}{url}"
+    for base_url, sinks in http.sinks.items():
+        for url in sinks:
+            yield from (base_url + url, f"{base_url + url}/{{path}}")
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:

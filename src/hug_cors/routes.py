@@ -1,11 +1,20 @@
-"""Per-route policies: a decorator for one route, and path patterns on the middleware.
+"""Per-route policies: a decorator for one route, path patterns, and the table that gives
+each route of a router its policy.
 
-The policy for a request is, in order of precedence:
+The policy of a request is the policy of the function that serves it, whatever spelling
+of the path reached it:
 
-1. the one attached to the function that serves the request's method, with
-   :func:`route_policy`;
-2. the one of the longest path pattern in ``route_policies`` that matches the path;
+1. the one attached to that function with :func:`route_policy`;
+2. the one of the longest pattern in ``route_policies`` that matches one of the route's
+   URI templates (the same function under another template, such as hug's
+   ``/v{api_version}`` twin of every route, shares it);
 3. the middleware's own.
+
+Patterns are matched against templates when the routes are compiled, never against the
+raw path of a request, so leading or repeated slashes, ``%``-encoding or a newline in a
+field cannot take a request out of its route's policy. A sink (``hug.sink``) has one
+policy for all it serves. Only a path that no route or sink serves (hug's not-found
+handler, a 404) is matched as Falcon has normalised it.
 
 A policy of ``None`` means no CORS at all for that route: the middleware adds nothing
 and lets the app answer preflights, so browsers refuse cross-origin calls to it.
@@ -14,16 +23,41 @@ and lets the app answer preflights, so browsers refuse cross-origin calls to it.
 from __future__ import annotations
 
 import enum
+import functools
 import re
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Pattern, Tuple, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Hashable,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
 
 from .policy import CORSPolicy
+from .routing import Route
 
-__all__ = ["INHERIT", "PathPolicies", "attached_policy", "route_policy"]
+__all__ = [
+    "INHERIT",
+    "PathPolicies",
+    "RoutePolicies",
+    "Sink",
+    "attached_policies",
+    "attached_policy",
+    "function_of",
+    "route_policy",
+]
 
 ATTRIBUTE = "hug_cors_policy"
-# Until a function gets a policy, no responder has one: requests need not look.
-any_attached = False
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
@@ -55,11 +89,14 @@ def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Func
     >>> def allowed(path):
     ...     response = hug.test.get(api, path, headers={"Origin": "https://other.example"})
     ...     return response.headers_dict.get("access-control-allow-origin")
-    >>> allowed("/stats"), allowed("/admin/users")
-    ('*', None)
+    >>> allowed("/stats"), allowed("/admin/users"), allowed("/v1/admin/users")
+    ('*', None, None)
 
     ``config`` takes the keyword arguments of :class:`CORSPolicy`; or pass a ready
     ``CORSPolicy`` to share one between routes. The configuration is checked here.
+    It works on hug routes (versioned ones too), ``hug.sink`` and ``hug.not_found``
+    functions; on a function that hug wraps in one of its own (``hug.static``) it cannot
+    be honoured, and the API refuses to start.
     """
     if policy is INHERIT:
         policy = CORSPolicy(**config)
@@ -68,20 +105,38 @@ def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Func
     _check_policy("route_policy", policy)
 
     def attach(function: Function) -> Function:
-        global any_attached
         setattr(function, ATTRIBUTE, policy)
-        any_attached = True
         return function
 
     return attach
 
 
+def attached_policies(responder: object) -> FrozenSet[RoutePolicy]:
+    """The policies :func:`route_policy` attached to the functions a Falcon responder
+    runs: one, or one per version for hug's versioned routes (``INHERIT`` for none)."""
+    versions = _hug_versions(responder)
+    if versions is not None:
+        return frozenset(attached_policy(handler) for handler in versions)
+    return frozenset((attached_policy(responder),))
+
+
 def attached_policy(responder: object) -> RoutePolicy:
-    """The policy :func:`route_policy` attached to a Falcon responder's function, if any."""
-    # hug's responders wrap the user's function: the route's interface keeps it as spec.
-    function = getattr(getattr(responder, "interface", None), "spec", responder)
-    policy: RoutePolicy = getattr(function, ATTRIBUTE, INHERIT)
+    """The policy :func:`route_policy` attached to one responder's function, if any."""
+    policy: RoutePolicy = getattr(function_of(responder), ATTRIBUTE, INHERIT)
     return policy
+
+
+def function_of(responder: object) -> object:
+    """The user's function behind a responder: hug's wrap it, and keep it as ``spec``."""
+    return getattr(getattr(responder, "interface", None), "spec", responder)
+
+
+def _hug_versions(responder: object) -> Optional[List[object]]:
+    """The handlers of hug's version router (``partial(version_router, versions=...)``)."""
+    if not isinstance(responder, functools.partial):
+        return None
+    versions = responder.keywords.get("versions")
+    return list(versions.values()) if isinstance(versions, Mapping) else None
 
 
 class PathPolicies:
@@ -91,7 +146,7 @@ class PathPolicies:
 
     >>> public = CORSPolicy()
     >>> paths = PathPolicies({"/public/*": public, "/public/admin/*": None})
-    >>> paths.match("/public/stats") is public, paths.match("/public/admin/x")
+    >>> paths.match("/public/stats") is public, paths.match("/public/admin/{id}")
     (True, None)
     >>> paths.match("/account")
     <_Inherit.INHERIT: 'inherit'>
@@ -114,14 +169,22 @@ class PathPolicies:
                     f"route_policies: {pattern!r} is not a path pattern; patterns start with "
                     "'/' and may use '*', as in '/admin/*'."
                 )
+            if pattern != "/" and pattern.endswith("/"):
+                raise ValueError(
+                    f"route_policies: {pattern!r} ends with '/', which no route does (hug "
+                    f"strips it from every path); write {pattern.rstrip('/')!r} for the route, "
+                    f"or {pattern + '*'!r} for the paths below it."
+                )
             _check_policy(f"route_policies[{pattern!r}]", policy)
-            regex = re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
+            # DOTALL: "*" also spans a newline, which a path field may hold ("1\n").
+            regex = re.compile(".*".join(map(re.escape, pattern.split("*"))), re.DOTALL)
             patterns.append((pattern, regex, policy))
         self.patterns = tuple(sorted(patterns, key=lambda entry: -len(entry[0])))
 
-    def match(self, path: str) -> RoutePolicy:
+    def match(self, *paths: str) -> RoutePolicy:
+        """The policy of the longest pattern that matches one of ``paths``, or INHERIT."""
         for _, regex, policy in self.patterns:
-            if regex.fullmatch(path):
+            if any(regex.fullmatch(path) for path in paths):
                 return policy
         return INHERIT
 
@@ -129,6 +192,126 @@ class PathPolicies:
         """The patterns that match none of ``paths``."""
         paths = list(paths)
         return [p for p, regex, _ in self.patterns if not any(map(regex.fullmatch, paths))]
+
+
+class Sink(NamedTuple):
+    """A Falcon sink, as the table needs it: Falcon's prefix, the responder, the paths it
+    stands for when patterns are matched (``/static`` and ``/static/{path}``), and whether
+    it is the not-found handler, which serves every path that nothing else does."""
+
+    prefix: Pattern[str]
+    responder: object
+    templates: Tuple[str, ...]
+    not_found: bool = False
+
+
+PolicyByMethod = Dict[str, Optional[CORSPolicy]]
+
+
+class RoutePolicies:
+    """Every route and sink of one router with its policy, for one configuration.
+
+    Built once per router and configuration, so that a request costs a dict lookup.
+    """
+
+    __slots__ = ("_by_template", "_sinks", "default", "paths", "uniform")
+
+    def __init__(
+        self,
+        routes: Iterable[Route],
+        sinks: Sequence[Sink],
+        default: CORSPolicy,
+        paths: PathPolicies,
+    ) -> None:
+        self.default = default
+        self.paths = paths
+        routes = list(routes)
+        # A function serves the same, whatever template reached it: the longest pattern
+        # that matches any of its templates is its own.
+        templates: Dict[Hashable, List[str]] = {}
+        for route in routes:
+            for method, responder in route.responders.items():
+                templates.setdefault(_handler(route, method, responder), []).append(
+                    route.template or ""
+                )
+        by_template: Dict[str, Tuple[object, PolicyByMethod]] = {}
+        for route in routes:
+            by_method = {
+                method: self._policy_of(responder, templates[_handler(route, method, responder)])
+                for method, responder in route.responders.items()
+            }
+            by_template[route.template or ""] = (route.resource, by_method)
+        self._by_template = by_template
+        self._sinks = tuple((sink.prefix, self._sink_policy(sink)) for sink in sinks)
+        self.uniform = (
+            not paths.patterns
+            and all(
+                policy is default
+                for _, by_method in by_template.values()
+                for policy in by_method.values()
+            )
+            and all(policy is default or policy is INHERIT for _, policy in self._sinks)
+        )
+
+    def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
+        """The policy of the function ``route`` calls for ``method``."""
+        entry = self._by_template.get(route.template or "")
+        if entry is not None and entry[0] is route.resource:
+            return entry[1].get(method, self.default)
+        # A route the table does not hold, from a router it cannot walk: its function's
+        # own, else the patterns on its template (on the path, if the router gives none).
+        templates = [path if route.template is None else route.template]
+        return self._policy_of(route.responders.get(method), templates)
+
+    def for_resource(
+        self, resource: object, template: Optional[str], method: str, path: str
+    ) -> Optional[CORSPolicy]:
+        """The policy for a request Falcon routed to ``resource`` through ``template``."""
+        responder = getattr(resource, "on_" + method.lower(), None)
+        return self.for_route(
+            Route(resource, frozenset(), template, {method: responder}), method, path
+        )
+
+    def for_path(self, path: str, route: Optional[Route], method: str) -> Optional[CORSPolicy]:
+        """The policy for a request to ``path``, which Falcon routes to ``route`` (or none)."""
+        return self.for_unrouted(path) if route is None else self.for_route(route, method, path)
+
+    def for_unrouted(self, path: str) -> Optional[CORSPolicy]:
+        """The policy for a path no route serves: its sink's, else the patterns on the path."""
+        for prefix, policy in self._sinks:
+            if prefix.match(path):
+                if policy is INHERIT:  # the not-found handler: a policy per path
+                    break
+                return policy
+        # Falcon's router ignores leading slashes: so do the patterns.
+        matched = self.paths.match("/" + path.lstrip("/"))
+        return self.default if matched is INHERIT else matched
+
+    def _policy_of(self, responder: object, templates: Sequence[str]) -> Optional[CORSPolicy]:
+        own = _own_policy(responder)
+        if own is INHERIT:
+            own = self.paths.match(*templates)
+        return self.default if own is INHERIT else own
+
+    def _sink_policy(self, sink: Sink) -> RoutePolicy:
+        if sink.not_found:  # its own policy, else one per path (INHERIT)
+            return _own_policy(sink.responder)
+        return self._policy_of(sink.responder, sink.templates)
+
+
+def _own_policy(responder: object) -> RoutePolicy:
+    policies = attached_policies(responder)
+    # Versions that disagree are refused when a hug API starts; fail closed all the same.
+    return next(iter(policies)) if len(policies) == 1 else None
+
+
+def _handler(route: Route, method: str, responder: object) -> Hashable:
+    """What identifies the function Falcon calls: a bound method is made anew on each
+    access, and Falcon's own default responders (OPTIONS, 405) are one per route."""
+    if getattr(responder, "__module__", None) == "falcon.responders":
+        return ("falcon", id(route.resource), method)
+    owner = getattr(responder, "__self__", None)
+    return (id(owner), id(getattr(responder, "__func__", responder)))
 
 
 def _check_policy(parameter: str, policy: object) -> None:

@@ -12,7 +12,9 @@ from typing import (
     Callable,
     Dict,
     FrozenSet,
+    Iterator,
     List,
+    Mapping,
     NamedTuple,
     Optional,
     Pattern,
@@ -23,7 +25,7 @@ from typing import (
 import falcon
 from falcon.routing import CompiledRouter
 
-__all__ = ["Route", "RouteFinder", "RouteIndex", "served_methods"]
+__all__ = ["Route", "RouteFinder", "RouteIndex", "all_routes", "served_methods"]
 
 # Falcon calls a resource's on_<method> responders.
 RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
@@ -31,10 +33,13 @@ METHODS_BY_RESPONDER = {name: method for method, name in RESPONDERS.items()}
 
 
 class Route(NamedTuple):
-    """A route Falcon finds: its resource, and the methods Falcon serves for it."""
+    """A route Falcon finds: its resource, the methods Falcon serves for it, its URI
+    template and Falcon's method map (the responder it calls for each method)."""
 
     resource: object
     methods: FrozenSet[str]
+    template: Optional[str] = None
+    responders: Mapping[str, object] = {}
 
 
 def served_methods(resource: object) -> FrozenSet[str]:
@@ -58,13 +63,13 @@ class _Node:
 
     __slots__ = ("field", "literals", "patterns", "route")
 
-    def __init__(self, resource: object, children: Sequence[Any]) -> None:
-        self.route = None if resource is None else Route(resource, served_methods(resource))
+    def __init__(self, falcon_node: Any, children: Sequence[Any]) -> None:
+        self.route = None if falcon_node is None else _route_of(falcon_node)
         self.literals: Dict[str, _Node] = {}  # literal siblings are distinct: a dict finds one
         patterns: List[Tuple[Pattern[str], _Node]] = []  # Falcon tries them in this order
         self.field: Optional[_Node] = None  # Falcon allows one simple field per level
         for child in children:
-            node = _Node(child.resource, child.children)
+            node = _Node(child, child.children)
             if not child.is_var:
                 self.literals[child.raw_segment] = node
             elif child.is_complex:
@@ -72,6 +77,25 @@ class _Node:
             else:
                 self.field = node
         self.patterns = tuple(patterns)
+
+
+def _route_of(falcon_node: Any) -> Optional[Route]:
+    resource = falcon_node.resource
+    if resource is None:
+        return None
+    responders = falcon_node.method_map or {}
+    return Route(resource, served_methods(resource), falcon_node.uri_template, responders)
+
+
+def all_routes(router: object) -> Iterator[Route]:
+    """Every route of a Falcon ``CompiledRouter``, walking its tree (none for other routers)."""
+    pending = list(getattr(router, "_roots", ()))
+    while pending:
+        falcon_node = pending.pop()
+        pending.extend(falcon_node.children)
+        route = _route_of(falcon_node)
+        if route is not None:
+            yield route
 
 
 def _exact(nodes: Sequence[Any]) -> bool:
@@ -146,6 +170,14 @@ class RouteIndex:
         return _below(self._root, path.lstrip("/").split("/"), 0)
 
 
+class RouterSnapshot(NamedTuple):
+    """A router as it was when looked at: itself, its compiled finder, how to find in it."""
+
+    router: object
+    compiled: object  # Falcon recompiles _find on every add_route
+    find: Callable[[str, object], Optional[Route]]
+
+
 class RouteFinder:
     """The route of a path in the router ``router_of()`` returns, as it is now.
 
@@ -160,22 +192,21 @@ class RouteFinder:
 
     def __init__(self, router_of: Callable[[], object]) -> None:
         self._router_of = router_of
-        # (router, its compiled finder, how to find in it); replaced whole, so threads
-        # that race to rebuild it each see one consistent triple.
-        self._current: Tuple[object, object, Callable[[str, object], Optional[Route]]] = (
-            None,
-            None,
-            _nowhere,
-        )
+        # Replaced whole, so threads that race to rebuild it each see one consistent snapshot.
+        self._current = RouterSnapshot(None, None, _nowhere)
+
+    def current(self) -> RouterSnapshot:
+        """The snapshot of the router as it is now, built again if it changed."""
+        router = self._router_of()
+        snapshot = self._current
+        if router is not snapshot.router or getattr(router, "_find", None) is not snapshot.compiled:
+            snapshot = RouterSnapshot(router, getattr(router, "_find", None), _finder(router))
+            self._current = snapshot
+        return snapshot
 
     def find(self, path: str, req: object = None) -> Optional[Route]:
         """The route of ``path``; ``req`` goes to a router that is asked directly."""
-        router = self._router_of()
-        indexed, compiled, find = self._current
-        if router is not indexed or getattr(router, "_find", None) is not compiled:
-            find = _finder(router)
-            self._current = (router, getattr(router, "_find", None), find)
-        return find(path, req)
+        return self.current().find(path, req)
 
 
 def _nowhere(path: str, req: object = None) -> Optional[Route]:
@@ -191,6 +222,11 @@ def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:
 
     def ask_the_router(path: str, req: object) -> Optional[Route]:
         found = router.find(path, req=req)
-        return None if found is None else Route(found[0], served_methods(found[0]))
+        if found is None or found[0] is None:
+            return None
+        # Falcon's router returns (resource, method map, fields, template); older ones
+        # leave the template out.
+        template = found[3] if len(found) > 3 else None
+        return Route(found[0], served_methods(found[0]), template, found[1] or {})
 
     return ask_the_router

@@ -18,6 +18,7 @@ TOOLS: Dict[str, Dict[str, str]] = {
     "test_scanner.py": {"CORScanner": "cors", "waitress": "waitress", "trustme": "trustme"},
     "test_load.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
     "test_keepalive.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
+    "test_route_policy_leaks.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
     "test_atheris.py": {"atheris": "atheris"},
 }
 

@@ -144,17 +144,43 @@ def build_listed(routes: int) -> Callable[..., Any]:
     )[0]
 
 
+def build_with_route_policies(routes: int) -> Callable[..., Any]:
+    """The hug-cors app of :func:`build` with per-route policies configured: a pattern
+    and a decorated route that the benchmarked route is not, so that its requests pay
+    for finding their route's policy and get the default one."""
+    import hug_cors
+
+    app, _ = build_app(
+        routes,
+        lambda api: hug_cors.CORSMiddleware(
+            api,
+            allow_origins=[ORIGIN],
+            max_age=600,
+            route_policies={"/admin/*": None},
+        ),
+        exempt_route=True,
+    )
+    return app
+
+
 def build_app(
-    routes: int, make_middleware: Callable[[hug.API], Optional[Any]]
+    routes: int,
+    make_middleware: Callable[[hug.API], Optional[Any]],
+    exempt_route: bool = False,
 ) -> Tuple[Any, Optional[Any]]:
     """The app of :func:`build` (a ``falcon.API``) with the middleware
-    ``make_middleware(api)`` returns (None: no middleware), and that middleware."""
+    ``make_middleware(api)`` returns (None: no middleware), and that middleware; with
+    ``exempt_route``, also ``GET /admin/users`` with ``@route_policy(None)``."""
     api = hug.API(f"hug_cors_bench_{next(_names)}")  # hug keeps one API per name
     added = make_middleware(api)
     if added is not None:
         api.http.add_middleware(added)
     for n in range(routes):
         _route(api, n)
+    if exempt_route:
+        import hug_cors
+
+        hug.get("/admin/users", api=api)(hug_cors.route_policy(None)(lambda: []))
     return _server(api), added
 
 

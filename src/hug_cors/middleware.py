@@ -82,6 +82,10 @@ class _Settings(NamedTuple):
         )
 
 
+# A router snapshot, the configuration, and the policy of each route under it.
+Compiled = Tuple[RouterSnapshot, _Settings, RoutePolicies]
+
+
 def _snapshot(config: Mapping[str, Any]) -> Dict[str, Any]:
     """``config`` with each collection copied once: an iterator is read only once, and a
     list the caller edits later must not leak into the next configure()."""
@@ -141,7 +145,7 @@ class CORSMiddleware:
 
     __slots__ = ("_api", "_compiled", "_routes", "_settings")
     _api: Any
-    _compiled: Optional[Tuple[RouterSnapshot, _Settings, RoutePolicies]]
+    _compiled: Optional[Compiled]
     _routes: RouteFinder
     _settings: _Settings
 
@@ -244,7 +248,7 @@ class CORSMiddleware:
         if req.method != "OPTIONS" or ORIGIN not in env or REQUEST_METHOD not in env:
             return  # not a preflight
         settings = self._settings
-        snapshot, table = self._route_policies(settings)
+        snapshot, _, table = self._current(settings)
         method = env[REQUEST_METHOD]
         path = req.path
         # The route says which methods it serves, and whose policy applies.
@@ -282,14 +286,20 @@ class CORSMiddleware:
         if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
             return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
-        snapshot, table = self._route_policies(settings)
-        policy: Optional[CORSPolicy] = settings.policy
-        if not table.uniform:  # the policy of the function that served the request
+        # The policy of the function that served the request: the route table's entry for
+        # the template Falcon routed through, if it is current (the same resource there).
+        compiled = self._compiled
+        entry = None
+        if compiled is not None and compiled[1] is settings:
+            entry = compiled[2].by_template.get(req.uri_template)
+        if entry is not None and entry[0] is resource:
+            policy = entry[1].get(method, settings.policy)
+        else:  # new routes, a sink, no route, or a response made before routing
+            snapshot, _, table = self._current(settings)
             if resource is not None:
                 policy = table.for_resource(resource, req.uri_template, method, req.path)
-            else:  # a sink, no route, or a response made before routing (a middleware's)
-                route = snapshot.find(req.path, req)
-                policy = table.for_path(req.path, route, method)
+            else:
+                policy = table.for_path(req.path, snapshot.find(req.path, req), method)
         if policy is None:
             return
         answer = policy.actual(env.get(ORIGIN), lambda: resp.headers)
@@ -304,7 +314,7 @@ class CORSMiddleware:
                     resp.set_header("Access-Control-Max-Age", str(policy.max_age))
         _apply(answer, req, resp, settings.debug)
 
-    def _route_policies(self, settings: _Settings) -> Tuple[RouterSnapshot, RoutePolicies]:
+    def _current(self, settings: _Settings) -> Compiled:
         """The router as it is now, and the policy of each of its routes under ``settings``;
         compiled again only when the routes or the configuration changed."""
         snapshot = self._routes.current()
@@ -315,7 +325,7 @@ class CORSMiddleware:
             )
             compiled = (snapshot, settings, table)
             object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
-        return compiled[0], compiled[2]
+        return compiled
 
     def _sinks(self) -> List[Sink]:
         """The sinks of the Falcon app hug built last, in the order Falcon tries them."""

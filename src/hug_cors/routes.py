@@ -214,7 +214,7 @@ class RoutePolicies:
     Built once per router and configuration, so that a request costs a dict lookup.
     """
 
-    __slots__ = ("_by_template", "_sinks", "default", "paths", "uniform")
+    __slots__ = ("_sinks", "by_template", "default", "paths", "uniform")
 
     def __init__(
         self,
@@ -241,7 +241,8 @@ class RoutePolicies:
                 for method, responder in route.responders.items()
             }
             by_template[route.template or ""] = (route.resource, by_method)
-        self._by_template = by_template
+        # template -> (its resource, {method: policy}): what a response looks up.
+        self.by_template = by_template
         self._sinks = tuple((sink.prefix, self._sink_policy(sink)) for sink in sinks)
         self.uniform = (
             not paths.patterns
@@ -255,7 +256,7 @@ class RoutePolicies:
 
     def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
         """The policy of the function ``route`` calls for ``method``."""
-        entry = self._by_template.get(route.template or "")
+        entry = self.by_template.get(route.template or "")
         if entry is not None and entry[0] is route.resource:
             return entry[1].get(method, self.default)
         # A route the table does not hold, from a router it cannot walk: its function's

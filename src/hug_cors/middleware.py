@@ -102,7 +102,8 @@ def _snapshot(config: Mapping[str, Any]) -> Dict[str, Any]:
 class CORSMiddleware:
     """CORS for a hug API; a drop-in replacement for ``hug.middleware.CORSMiddleware``.
 
-    Add it first, so that preflights are answered before other middleware runs:
+    Add it first, so that preflights are answered before other middleware's
+    ``process_request`` (authentication, sessions) runs:
 
     >>> import hug
     >>> from hug_cors import CORSMiddleware
@@ -218,7 +219,7 @@ class CORSMiddleware:
         settings = _Settings.build({**self._settings.config, **changes})
         object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
         if getattr(self._api, "http", None) is not None:
-            self._check_routes(self._api)
+            self._warn_about_unmatched_patterns(self._api)
 
     @property
     def api(self) -> Any:
@@ -346,8 +347,8 @@ class CORSMiddleware:
         return found
 
     def _check_routes(self, api: Any) -> None:
-        """Refuse per-route policies that cannot be honoured; warn of patterns that match
-        no route. Run when the hug API starts, and on configure()."""
+        """When the hug API starts: refuse route policies that cannot be honoured, and
+        warn of patterns that match no route."""
         served: Set[int] = set()
         for where, handlers in _hug_handlers(api.http):
             served.update(id(function_of(handler)) for handler in handlers)
@@ -367,6 +368,9 @@ class CORSMiddleware:
                     "serves files through a function of its own): use route_policies="
                     "{'/static/*': ...} with the path it serves, or remove the decorator."
                 )
+        self._warn_about_unmatched_patterns(api)
+
+    def _warn_about_unmatched_patterns(self, api: Any) -> None:
         templates = list(_hug_templates(api.http))
         for pattern in self._settings.paths.unmatched(templates) if templates else ():
             warnings.warn(

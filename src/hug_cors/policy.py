@@ -330,6 +330,8 @@ class CORSPolicy:
 
     def methods_value(self, route_methods: AbstractSet[str]) -> str:
         """``Access-Control-Allow-Methods`` for a plain OPTIONS to a route, as hug sends it."""
+        if "*" in self._methods and self.allow_credentials:  # "*" is a literal name there
+            return ", ".join(sorted(route_methods | {"OPTIONS"}))
         return self._methods_answer("OPTIONS", route_methods)
 
     def _allows_method(self, method: str, route_methods: AbstractSet[str]) -> bool:

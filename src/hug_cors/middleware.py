@@ -62,7 +62,6 @@ class _Settings(NamedTuple):
     policy: CORSPolicy
     paths: PathPolicies
     debug: bool
-    needs_routes: bool  # some policy answers preflights with the route's methods
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
@@ -71,15 +70,7 @@ class _Settings(NamedTuple):
         if not isinstance(config["debug"], bool):
             raise TypeError(f"debug must be True or False, not {config['debug']!r}.")
         policy = CORSPolicy(**policy_config)
-        paths = PathPolicies(config["route_policies"])
-        policies = [policy, *(entry[2] for entry in paths.patterns)]
-        return cls(
-            config,
-            policy,
-            paths,
-            config["debug"],
-            any(p is not None and p.methods_from_route for p in policies),
-        )
+        return cls(config, policy, PathPolicies(config["route_policies"]), config["debug"])
 
 
 # A router snapshot, the configuration, and the policy of each route under it.
@@ -255,7 +246,7 @@ class CORSMiddleware:
         # The route says which methods it serves, and whose policy applies.
         route = None
         policy: Optional[CORSPolicy] = settings.policy
-        if settings.needs_routes or not table.uniform:
+        if settings.policy.methods_from_route or not table.uniform:
             route = snapshot.find(path, req)
             if not table.uniform:
                 policy = table.for_path(path, route, method)

@@ -354,12 +354,11 @@ def test_a_version_router_whose_versions_disagree_fails_closed() -> None:
         2: lambda *args, **kwargs: None,
     }
 
-    class Items:
-        on_get = functools.partial(api.http.version_router, versions=versions)
-
+    items = Plain()  # a resource whose GET responder is hug's version router
+    items.on_get = functools.partial(api.http.version_router, versions=versions)
     router = CompiledRouter()
     app = falcon.API(middleware=[CORSMiddleware(router, allow_origins=[ORIGIN])], router=router)
-    app.add_route("/items", Items())
+    app.add_route("/items", items)
     app.add_route("/plain", Plain())
     test = testing.TestClient(app)
     assert (

@@ -129,7 +129,7 @@ def build_floor(routes: int, find_route: bool) -> Callable[..., Any]:
 
 def build_listed(routes: int) -> Callable[..., Any]:
     """The app of :func:`build` with hug-cors given the methods and headers to allow,
-    as in SPEC's example: no route lookup is needed to answer a preflight."""
+    as in the README's example: no route lookup is needed to answer a preflight."""
     import hug_cors
 
     return build_app(

@@ -1,4 +1,4 @@
-"""hug-cors benchmarks: in-process WSGI medians, the SPEC's quality targets, end to end.
+"""hug-cors benchmarks: in-process WSGI medians, the project's quality targets, end to end.
 
     python -m pip install -e . -r benchmarks/requirements.txt
     python benchmarks/run.py              # full in-process run (a few minutes), writes docs/
@@ -537,7 +537,7 @@ def floor_note(checks: List[Check]) -> List[str]:
         "middleware that checks nothing, only looks the route up and writes the six fixed "
         "headers of the allowed answer (`bench_apps.PreflightFloor`) already costs "
         f"{of[ROUTED_FLOOR]:.2f}x the plain OPTIONS; without the route lookup, "
-        f"{of[FLOOR]:.2f}x. SPEC's premise is that answering before Falcon routes saves "
+        f"{of[FLOOR]:.2f}x. The target's premise is that answering before Falcon routes saves "
         "the routing; but the answer names the route's methods, so it must route too, and "
         "at 1 route routing is cheap while six headers are not. The checks (origin, "
         "method, each requested header) and the answer cost the rest: hug-cors is at "
@@ -1041,7 +1041,7 @@ def write_page(
         "",
         f"Settings: {settings}.",
         "",
-        "## The quality targets of SPEC.md",
+        "## The quality targets",
         "",
         "Ratios are medians of per-repetition ratios of two cases timed moments apart "
         "(the IQR is that of the ratios): (a) a simple CORS GET costs at most 10% more than "
@@ -1189,7 +1189,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         failing = {case.variant: case.error for case in cases.values() if case.error}
         for variant, error in failing.items():
             print(f"{variant}: not timed, it fails on Falcon 2.0: {error}")
-        print("\nSPEC quality targets (ratio = median of per-repetition ratios)\n")
+        print("\nQuality targets (ratio = median of per-repetition ratios)\n")
         print(text_table(check_rows(checks)) + "\n")
     e2e = None
     if args.e2e or args.e2e_only:

@@ -378,3 +378,19 @@ def test_a_version_router_whose_versions_disagree_fails_closed() -> None:
 class Plain:
     def on_get(self, req: Any, resp: Any) -> None:
         resp.media = "plain"
+
+
+def test_an_app_built_by_an_earlier_server_call_keeps_the_routes_policies() -> None:
+    # hug builds a new Falcon app, with resources of its own, on each server() call; an
+    # older one may still be serving, and its /v1/ twin must not fall to the default.
+    api = guarded()
+    older, newer = api.http.server(), api.http.server()
+    for app in (older, newer, older):
+        client = testing.TestClient(app)
+        for path in ("/admin/users/1", "/v1/admin/users/1", "/vX/private"):
+            response = client.simulate_get(path, headers={"Origin": ORIGIN})
+            assert response.status_code == 200
+            assert "access-control-allow-origin" not in response.headers
+            preflight_headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
+            answered = client.simulate_options(path, headers=preflight_headers)
+            assert "access-control-allow-origin" not in answered.headers

@@ -256,8 +256,10 @@ class RoutePolicies:
 
     def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
         """The policy of the function ``route`` calls for ``method``."""
+        # By template: an app hug built by an earlier server() routes the same templates
+        # to resources of its own, and they must get the policy of those templates.
         entry = self.by_template.get(route.template or "")
-        if entry is not None and entry[0] is route.resource:
+        if entry is not None:
             return entry[1].get(method, self.default)
         # A route the table does not hold, from a router it cannot walk: its function's
         # own, else the patterns on its template (on the path, if the router gives none).

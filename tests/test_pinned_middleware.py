@@ -645,6 +645,62 @@ def test_a_router_of_ones_own_is_not_asked_when_the_answer_needs_no_route() -> N
     assert router.calls == []
 
 
+class TemplatelessRouter(RecordingRouter):
+    """A router that gives no template, as Falcon allows older routers to."""
+
+    def find(self, path: str, req: Any = None) -> Any:
+        found = super().find(path, req)
+        return None if found is None else found[:3]
+
+
+def test_a_router_without_templates_gets_the_patterns_on_the_path() -> None:
+    class Report:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.media = "report"
+
+        def on_put(self, req: Any, resp: Any) -> None:
+            resp.media = "stored"
+
+    router = TemplatelessRouter()
+    middleware = CORSMiddleware(
+        router, allow_origins=[ORIGIN], route_policies={"/reports/private*": None}
+    )
+    app = falcon.API(middleware=[middleware], router=router)
+    app.add_route("/reports/private", Report())
+    app.add_route("/reports/public", Report())
+    client = testing.TestClient(app)
+    request = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    assert falcon_outcome(client.simulate_options("/reports/public", headers=request)) == (
+        allowed("GET, OPTIONS, PUT")
+    )
+    private = client.simulate_options("/reports/private", headers=request)
+    assert falcon_outcome(private)[0] == {}
+    put = client.simulate_put("/reports/private", headers={"Origin": ORIGIN})
+    assert put.status_code == 200
+    assert falcon_outcome(put)[0] == {}
+
+
+# --- Patterns at the edges -------------------------------------------------------------------
+
+
+def test_the_pattern_slash_is_the_root_route_alone() -> None:
+    api = build_api(allow_origins=[ORIGIN], route_policies={"/": None})
+
+    @hug.get("/", api=api)
+    def root() -> str:
+        return "root"
+
+    assert outcome(call(api, "GET", "/", {"Origin": ORIGIN})) == LEFT_TO_THE_APP
+    assert outcome(call(api, "GET", "/demo", {"Origin": ORIGIN})) == (granted_to(ORIGIN), "Origin")
+
+
+def test_a_path_with_no_route_keeps_its_first_letter_for_the_patterns() -> None:
+    api = build_api(allow_origins=[ORIGIN], allow_methods=["PUT"], route_policies={"/admin*": None})
+    with pytest.warns(CORSConfigurationWarning, match="'/admin[*]' matches no route"):
+        answers = [outcome(preflight(api, path, "PUT")) for path in ("//Xadmin", "//admin-x")]
+    assert answers == [allowed("PUT"), LEFT_TO_THE_APP]
+
+
 # --- Isolation -----------------------------------------------------------------------------
 
 

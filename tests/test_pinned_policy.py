@@ -15,7 +15,7 @@ from typing import Optional
 import pytest
 
 from hug_cors import Answer, CORSConfigurationWarning, CORSMiddleware, CORSPolicy
-from hug_cors.policy import loggable
+from hug_cors.policy import loggable, merge_vary
 from tests.conftest import ORIGIN, build_api, call, cors_headers, preflight
 
 PREFLIGHT_VARY = (
@@ -730,3 +730,44 @@ def test_max_age_above_7200_warns_and_is_still_sent(max_age: int) -> None:
     with pytest.warns(CORSConfigurationWarning, match=re.escape(message)):
         policy = CORSPolicy(allow_origins=[ORIGIN], max_age=max_age)
     assert header(policy.preflight(ORIGIN, "GET"), "Access-Control-Max-Age") == str(max_age)
+
+
+# --- Vary ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("existing", "merged"),
+    [
+        (None, PREFLIGHT_VARY),
+        ("Accept-Encoding", "Accept-Encoding, " + PREFLIGHT_VARY),
+        (
+            "Accept-Encoding, origin",
+            "Accept-Encoding, origin, Access-Control-Request-Method, "
+            "Access-Control-Request-Headers, Access-Control-Request-Private-Network",
+        ),
+        (
+            " Cookie ,access-control-request-headers ",
+            "Cookie ,access-control-request-headers, "
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Private-Network",
+        ),
+        ("*", "*"),
+    ],
+)
+def test_vary_gains_each_missing_name_once_and_keeps_the_apps(
+    existing: Optional[str], merged: str
+) -> None:
+    assert merge_vary(existing, PREFLIGHT_VARY) == merged
+
+
+def test_the_wildcard_answers_every_origin_alike_so_it_adds_no_vary_origin() -> None:
+    api = build_api()
+    for headers in ({"Origin": ORIGIN}, {"Origin": "https://other.example"}, {}):
+        response = call(api, "GET", "/demo", headers)
+        assert "vary" not in response.headers_dict
+        assert cors_headers(response) == {"access-control-allow-origin": "*"}
+    answer = preflight(api, "/demo/1", "PUT")
+    assert answer.headers_dict["vary"] == PREFLIGHT_VARY.replace("Origin, ", "", 1)
+    assert cors_headers(call(api, "GET", "/vary", {"Origin": ORIGIN})) == {
+        "access-control-allow-origin": "*"
+    }
+    assert call(api, "GET", "/vary", {"Origin": ORIGIN}).headers_dict["vary"] == "Accept-Encoding"

@@ -386,15 +386,16 @@ def _route_finder(api: Any) -> RouteFinder:
         return RouteFinder(lambda: None)
     if callable(getattr(api, "find", None)) and callable(getattr(api, "add_route", None)):
         return RouteFinder(lambda: api)  # a Falcon router, also given to falcon.API(router=...)
-    http = getattr(api, "http", None)
+    http: Any = getattr(api, "http", None)
     if not hasattr(http, "routes"):
         raise TypeError(
             f"api must be a hug.API, a Falcon router or None, not {api!r}: write "
             "CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
             "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
         )
-    # The router of the falcon.API hug's server() built last.
-    return RouteFinder(lambda: getattr(getattr(http, "falcon", None), "_router", None))
+    # The router of the falcon.API hug's server() built last; requests come only through
+    # one, so it is there whenever a request asks.
+    return RouteFinder(lambda: http.falcon._router)
 
 
 def _hug_handlers(http: Any) -> Iterator[Tuple[str, List[object]]]:

@@ -98,13 +98,13 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
     cut = min((rest.find(c) for c in "/?#" if c in rest), default=len(rest))
     authority, tail = rest[:cut], rest[cut:]
     userinfo, _, hostport = authority.rpartition("@")
-    host, port = _split_host_port(hostport)
+    host, written_port = _split_host_port(hostport)
     host = host.lower()
-    port = _normal_port(scheme, port)
+    port = _normal_port(scheme, written_port)
     any_subdomain = host.startswith("*.")
     if any_subdomain:
         host = host[2:]
-    fix = str(Origin(scheme, _ascii_host(host), port, any_subdomain))
+    fix = str(Origin(scheme, _ascii_host(host), port or "", any_subdomain))
 
     if tail:
         problem = "a trailing slash" if tail == "/" else f"a path, query or fragment ({tail!r})"
@@ -113,9 +113,8 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
         raise _not_an_origin(parameter, value, "user information before the host", fix)
     if not _SCHEME.match(scheme):
         raise _not_an_origin(parameter, value, f"a bad scheme {scheme!r}", "https://" + hostport)
-    if port not in ("", "*") and not (_PORT.match(port) and 0 < int(port) < 65536):
-        fix = str(Origin(scheme, _ascii_host(host), "", any_subdomain))
-        problem = f"a bad port {port!r} (a port is 1 to 65535, or * in a pattern)"
+    if port is None:
+        problem = f"a bad port {written_port!r} (a port is 1 to 65535, or * in a pattern)"
         raise _not_an_origin(parameter, value, problem, fix)
     if not _is_host(host):
         if fix != value and _is_host(_ascii_host(host)):
@@ -134,15 +133,19 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
 
 def _likely_fix(value: str) -> str:
     """What a mistyped origin most likely meant: 'https:/a.com ' -> 'https://a.com'."""
-    typed = re.match(r"(https?)(?::/*|/+)(.*)", value.strip(), re.IGNORECASE)
-    scheme, rest = (typed.group(1).lower(), typed.group(2)) if typed else ("https", value.strip())
-    return f"{scheme}://{rest.split('/')[0].lower()}"
+    value = value.strip().lower()
+    typed = re.match(r"(https?)(?::/*|/+)(.*)", value)
+    scheme, rest = typed.groups() if typed else ("https", value)
+    return f"{scheme}://{rest.split('/')[0] or 'app.example.com'}"
 
 
-def _normal_port(scheme: str, port: str) -> str:
-    """A valid port as browsers send it: no leading zeros, "" for the scheme's default."""
+def _normal_port(scheme: str, port: str) -> Optional[str]:
+    """The port as browsers send it: no leading zeros, "" for the scheme's default, "*"
+    kept for a pattern; None if it is no port at all."""
+    if port in ("", "*"):
+        return port
     if not (_PORT.match(port) and 0 < int(port) < 65536):
-        return port  # "", "*" or a bad port, refused by the caller
+        return None
     port = str(int(port))
     return "" if DEFAULT_PORTS.get(scheme) == port else port
 
@@ -159,13 +162,14 @@ def _split_host_port(hostport: str) -> Tuple[str, str]:
 def _is_host(host: str) -> bool:
     if _IPV6_HOST.match(host):
         return True
-    return 0 < len(host) <= 253 and all(_HOST_LABEL.match(label) for label in host.split("."))
+    # An empty host is one empty label, which no label matches.
+    return len(host) <= 253 and all(_HOST_LABEL.match(label) for label in host.split("."))
 
 
 def _ascii_host(host: str) -> str:
     """The host as browsers send it: IDNA (punycode) for a non-ASCII name."""
     try:
-        return host.encode("idna").decode("ascii") if not host.isascii() else host
+        return host.encode("idna").decode("ascii")  # an ASCII host comes back as it was
     except UnicodeError:
         return host
 

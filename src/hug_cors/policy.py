@@ -330,9 +330,10 @@ class CORSPolicy:
 
     def methods_value(self, route_methods: AbstractSet[str]) -> str:
         """``Access-Control-Allow-Methods`` for a plain OPTIONS to a route, as hug sends it."""
-        if "*" in self._methods and self.allow_credentials:  # "*" is a literal name there
+        # A credentialed "*" is a literal name, so the route's methods are listed instead.
+        if self.methods_from_route or ("*" in self._methods and self.allow_credentials):
             return ", ".join(sorted(route_methods | {"OPTIONS"}))
-        return self._methods_answer("OPTIONS", route_methods)
+        return self._methods_value
 
     def _allows_method(self, method: str, route_methods: AbstractSet[str]) -> bool:
         if method in self._methods:
@@ -401,7 +402,7 @@ def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
     # Checked whole before lower(), which maps some non-ASCII letters to ASCII ones.
     if not _HEADER_LIST.fullmatch(value):
         return None
-    names = [name.strip(" \t") for name in value.lower().split(",")]
+    names = [name.strip() for name in value.lower().split(",")]  # only SP and HTAB passed
     return tuple(dict.fromkeys(filter(None, names)))
 
 
@@ -496,7 +497,7 @@ def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
         return None
     methods = []
     for method in _strings("allow_methods", value):
-        if method != "*" and not TOKEN.match(method):
+        if not TOKEN.match(method):  # "*" is a token too
             raise ValueError(f"allow_methods: {method!r} is not a method name; write 'PUT'.")
         if method.upper() in FORBIDDEN_METHODS:
             raise ValueError(
@@ -510,7 +511,7 @@ def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
 def _header_names(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
     names = _strings(parameter, value)
     for name in names:
-        if name != "*" and not TOKEN.match(name):
+        if not TOKEN.match(name):  # "*" is a token too
             raise ValueError(
                 f"{parameter}: {name!r} is not a header name: use letters, digits and "
                 "!#$%&'*+-.^_`|~ only, one name per item, as in 'X-Request-Id'."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import falcon
 import hug
@@ -23,6 +23,14 @@ _names = itertools.count()
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI") == "true":
     settings.load_profile("ci")
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Examples first, property tests (hypothesis, seconds each) last: a change that breaks
+    something fails in the first seconds, which is also what makes mutation testing
+    affordable (each mutant stops at its first failing test)."""
+    items.sort(key=lambda item: getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
 
 # The browser suite, tests/browser, needs playwright, waitress and Chromium: it runs in the
 # tox `browser` env, which sets HUG_CORS_BROWSER=1. The stress suite, tests/stress, needs a

@@ -1,0 +1,122 @@
+"""Print the mutation score of each mutated module after `mutmut run` (`tox -e mutation`).
+
+A mutant counts as killed when a test failed or timed out with it. A surviving mutant
+listed in tests/equivalent_mutants.txt changes nothing a user can observe and leaves the
+count; every other survivor is printed with its diff. The exit status is 1 when a module
+kills fewer than 95% of its non-equivalent mutants.
+
+Each line of the equivalents file reads `mutant name | mutated line | why it is
+equivalent`. mutmut numbers the mutants of a function in order, so an edit to the function
+can give a listed number to another mutant: the mutated line must match too, else the
+mutant is reported as a new survivor and the entry as stale.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+EQUIVALENTS = Path(__file__).resolve().parent.parent / "tests" / "equivalent_mutants.txt"
+TARGET = 95.0
+KILLED = {"killed", "timeout", "caught by type check"}
+
+
+def mutmut(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "mutmut", *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def statuses() -> dict[str, str]:
+    """Every mutant's name and status, as `mutmut results --all true` prints them."""
+    found = {}
+    for line in mutmut("results", "--all", "true").splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep:
+            found[name] = status
+    return found
+
+
+def module_of(mutant: str) -> str:
+    """`hug_cors.policy.x_allow__mutmut_3` -> `hug_cors.policy`."""
+    parts = mutant.split(".")
+    for index, part in enumerate(parts):
+        if part.startswith(("x_", "xǁ")):
+            return ".".join(parts[:index])
+    return mutant
+
+
+def diff_of(mutant: str) -> str:
+    return mutmut("show", mutant)
+
+
+def mutated_line(diff: str) -> str:
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith("+")]
+    return " / ".join(line for line in added if not line.startswith("++"))
+
+
+def equivalents() -> dict[str, tuple[str, str]]:
+    """name -> (mutated line, reason) from the equivalents file."""
+    entries = {}
+    for number, line in enumerate(EQUIVALENTS.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = [field.strip() for field in line.split(" | ")]
+        if len(fields) != 3 or not all(fields):
+            sys.exit(f"{EQUIVALENTS.name}:{number}: expected 'name | mutated line | reason'")
+        entries[fields[0]] = (fields[1], fields[2])
+    return entries
+
+
+def main() -> int:
+    results = statuses()
+    if not results:
+        sys.exit("no mutants: run `mutmut run` first")
+    listed = equivalents()
+    totals: Counter[str] = Counter()
+    killed: Counter[str] = Counter()
+    equivalent: Counter[str] = Counter()
+    new_survivors = []
+    for name, status in sorted(results.items()):
+        module = module_of(name)
+        totals[module] += 1
+        if status in KILLED:
+            killed[module] += 1
+            continue
+        diff = diff_of(name)
+        if name in listed and listed[name][0] == mutated_line(diff):
+            equivalent[module] += 1
+        else:
+            new_survivors.append((name, status, diff))
+
+    print(f"{'module':<20} {'mutants':>8} {'killed':>7} {'equivalent':>11} {'score':>7}")
+    below = []
+    for module in sorted(totals):
+        counted = totals[module] - equivalent[module]
+        score = 100.0 * killed[module] / counted if counted else 100.0
+        print(
+            f"{module:<20} {totals[module]:>8} {killed[module]:>7} {equivalent[module]:>11}"
+            f" {score:>6.1f}%"
+        )
+        if score < TARGET:
+            below.append(module)
+    for name, status, diff in new_survivors:
+        stale = " (its entry in the equivalents file is stale)" if name in listed else ""
+        print(f"\n{status}: {name}{stale}")
+        print(diff.rstrip())
+    for name in sorted(n for n in listed if results.get(n) in KILLED or n not in results):
+        print(f"\nstale entry, this mutant no longer survives or exists: {name}")
+    print(
+        f"\n{len(new_survivors)} survivors not listed as equivalent;"
+        f" target: {TARGET:.0f}% of non-equivalent mutants killed in every module"
+    )
+    if below:
+        print("below the target: " + ", ".join(below))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -680,6 +680,36 @@ def test_a_router_without_templates_gets_the_patterns_on_the_path() -> None:
     assert falcon_outcome(put)[0] == {}
 
 
+class TemplateRouter(RecordingRouter):
+    """A router that Falcon's tree cannot be read from, giving a template of its own:
+    every path under /reports/ is the template /reports/{id}."""
+
+    def find(self, path: str, req: Any = None) -> Any:
+        found = super().find("/reports/{id}" if path.startswith("/reports/") else path, req)
+        return None if found is None else (*found[:3], "/reports/{id}")
+
+
+def test_a_router_of_ones_own_gets_the_patterns_on_its_templates_not_the_path() -> None:
+    class Report:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.media = "report"
+
+        def on_put(self, req: Any, resp: Any) -> None:
+            resp.media = "stored"
+
+    router = TemplateRouter()
+    middleware = CORSMiddleware(
+        router, allow_origins=[ORIGIN], route_policies={"/reports/{id}": None}
+    )
+    app = falcon.API(middleware=[middleware], router=router)
+    app.add_route("/reports/{id}", Report())
+    client = testing.TestClient(app)
+    request = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    assert falcon_outcome(client.simulate_options("/reports/7", headers=request))[0] == {}
+    answer = client.simulate_get("/reports/7", headers={"Origin": ORIGIN})
+    assert (answer.status_code, falcon_outcome(answer)[0]) == (200, {})
+
+
 # --- Patterns at the edges -------------------------------------------------------------------
 
 

@@ -771,3 +771,22 @@ def test_the_wildcard_answers_every_origin_alike_so_it_adds_no_vary_origin() -> 
         "access-control-allow-origin": "*"
     }
     assert call(api, "GET", "/vary", {"Origin": ORIGIN}).headers_dict["vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("https://app.example", True),
+        ("https://a.b.example:8443", True),
+        ("https://app.example.", False),  # a trailing dot
+        ("https://app..example", False),  # an empty label
+        ("https://app.example:443", False),  # a default port, which browsers elide
+        ("https://app.example:65536", False),
+        ("HTTPS://app.example", False),  # upper case
+        ("https://app.example/", False),
+        ("null", False),
+    ],
+)
+def test_only_origins_a_browser_sends_reach_the_regex(origin: str, allowed: bool) -> None:
+    policy = CORSPolicy(allow_origin_regex="https://[a-z.]+(:[0-9]+)?", allow_credentials=False)
+    assert policy.allows_origin(origin) is allowed

@@ -16,7 +16,7 @@ from falcon import testing
 from falcon.routing import CompiledRouter
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
-from tests.conftest import ORIGIN, OTHER_ORIGIN, call, cors_headers, preflight
+from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 PUBLIC = CORSPolicy(allow_origins=["*"], allow_methods=["GET"])
 _names = itertools.count()
@@ -394,3 +394,18 @@ def test_an_app_built_by_an_earlier_server_call_keeps_the_routes_policies() -> N
             preflight_headers = {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
             answered = client.simulate_options(path, headers=preflight_headers)
             assert "access-control-allow-origin" not in answered.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "granted"),
+    [("/demo", True), ("/demo/1", False), ("/v1/demo/1", False), ("//demo/1/", False)],
+)
+def test_a_method_no_function_serves_gets_the_patterns_of_the_route(
+    path: str, granted: bool
+) -> None:
+    # Falcon answers such a method 400 by itself; the route's patterns still decide.
+    api = build_api(allow_origins=[ORIGIN], route_policies={"/demo/*": None})
+    for method in ("PURGE", "SEARCH", "get"):
+        response = call(api, method, path, {"Origin": ORIGIN})
+        assert response.status == "400 Bad Request"
+        assert bool(cors_headers(response)) is granted, (method, path)

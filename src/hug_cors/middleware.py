@@ -30,7 +30,16 @@ from typing import (
 import falcon
 
 from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
-from .routes import ATTRIBUTE, PathPolicies, RoutePolicies, Sink, attached_policy, function_of
+from .routes import (
+    ATTRIBUTE,
+    INHERIT,
+    PathPolicies,
+    RoutePolicies,
+    RoutePolicy,
+    Sink,
+    attached_policy,
+    function_of,
+)
 from .routing import RouteFinder, RouterSnapshot, all_routes, served_methods
 
 __all__ = ["CORSMiddleware"]
@@ -284,9 +293,10 @@ class CORSMiddleware:
         entry = None
         if compiled is not None and compiled[1] is settings:
             entry = compiled[2].by_template.get(req.uri_template)
+        policy: RoutePolicy = INHERIT
         if entry is not None and entry[0] is resource:
-            policy = entry[1].get(method, settings.policy)
-        else:  # new routes, a sink, no route, or a response made before routing
+            policy = entry[1].get(method, INHERIT)
+        if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
             snapshot, _, table = self._current(settings)
             if resource is not None:
                 policy = table.for_resource(resource, req.uri_template, method, req.path)

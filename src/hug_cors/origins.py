@@ -54,8 +54,9 @@ class Origin(NamedTuple):
         if scheme != self.scheme or (self.port != "*" and port != self.port):
             return False
         if self.any_subdomain:
-            # One or more labels before the parent, never the bare parent itself.
-            return host.endswith("." + self.host) and not host.startswith(".")
+            # One or more labels before the parent, never the bare parent itself (a
+            # request's host never starts with a dot: split_origin refuses it).
+            return host.endswith("." + self.host)
         return host == self.host
 
 

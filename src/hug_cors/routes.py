@@ -230,25 +230,30 @@ class RoutePolicies:
         # that matches any of its templates is its own.
         templates: Dict[Hashable, List[str]] = {}
         for route in routes:
+            templates.setdefault(id(route.resource), []).append(route.template or "")
             for method, responder in route.responders.items():
                 templates.setdefault(_handler(route, method, responder), []).append(
                     route.template or ""
                 )
-        by_template: Dict[str, Tuple[object, PolicyByMethod]] = {}
+        by_template: Dict[str, Tuple[object, PolicyByMethod, Optional[CORSPolicy]]] = {}
         for route in routes:
             by_method = {
                 method: self._policy_of(responder, templates[_handler(route, method, responder)])
                 for method, responder in route.responders.items()
             }
-            by_template[route.template or ""] = (route.resource, by_method)
-        # template -> (its resource, {method: policy}): what a response looks up.
+            # A method no function serves (Falcon answers it 400 by itself): the patterns
+            # on the resource's templates, as for Falcon's own 405.
+            unserved = self._policy_of(None, templates[id(route.resource)])
+            by_template[route.template or ""] = (route.resource, by_method, unserved)
+        # template -> (its resource, {method: policy}, the policy of any other method):
+        # what a response looks up.
         self.by_template = by_template
         self._sinks = tuple((sink.prefix, self._sink_policy(sink)) for sink in sinks)
         self.uniform = (
             not paths.patterns
             and all(
                 policy is default
-                for _, by_method in by_template.values()
+                for _, by_method, _ in by_template.values()
                 for policy in by_method.values()
             )
             and all(policy is default or policy is INHERIT for _, policy in self._sinks)
@@ -256,24 +261,14 @@ class RoutePolicies:
 
     def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
         """The policy of the function ``route`` calls for ``method``."""
-        # By template: an app hug built by an earlier server() routes the same templates
-        # to resources of its own, and they must get the policy of those templates.
-        entry = self.by_template.get(route.template or "")
-        if entry is not None:
-            return entry[1].get(method, self.default)
-        # A route the table does not hold, from a router it cannot walk: its function's
-        # own, else the patterns on its template (on the path, if the router gives none).
-        templates = [path if route.template is None else route.template]
-        return self._policy_of(route.responders.get(method), templates)
+        return self._for_template(route.template, method, route.responders.get(method), path)
 
     def for_resource(
         self, resource: object, template: Optional[str], method: str, path: str
     ) -> Optional[CORSPolicy]:
         """The policy for a request Falcon routed to ``resource`` through ``template``."""
         responder = getattr(resource, "on_" + method.lower(), None)
-        return self.for_route(
-            Route(resource, frozenset(), template, {method: responder}), method, path
-        )
+        return self._for_template(template, method, responder, path)
 
     def for_path(self, path: str, route: Optional[Route], method: str) -> Optional[CORSPolicy]:
         """The policy for a request to ``path``, which Falcon routes to ``route`` (or none)."""
@@ -289,6 +284,18 @@ class RoutePolicies:
         # Falcon's router ignores leading slashes: so do the patterns.
         matched = self.paths.match("/" + path.lstrip("/"))
         return self.default if matched is INHERIT else matched
+
+    def _for_template(
+        self, template: Optional[str], method: str, responder: object, path: str
+    ) -> Optional[CORSPolicy]:
+        # By template: an app hug built by an earlier server() routes the same templates
+        # to resources of its own, and they must get the policy of those templates.
+        entry = self.by_template.get(template or "")
+        if entry is not None:
+            return entry[1].get(method, entry[2])
+        # A route the table does not hold, from a router it cannot walk: its function's
+        # own, else the patterns on its template (on the path, if the router gives none).
+        return self._policy_of(responder, [path if template is None else template])
 
     def _policy_of(self, responder: object, templates: Sequence[str]) -> Optional[CORSPolicy]:
         own = _own_policy(responder)

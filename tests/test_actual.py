@@ -1,4 +1,4 @@
-"""SPEC "Requests", actual responses: CORS headers on every response, and Vary."""
+"""Actual responses: CORS headers on every response, and Vary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC "Public API": configuration is checked, normalised and frozen at construction.
+"""The public API: configuration is checked, normalised and frozen at construction.
 
 A configuration that cannot be right raises ``TypeError`` or ``ValueError`` whose
 message names the parameter, shows the bad value and says how to fix it; one that is

@@ -1,4 +1,4 @@
-"""SPEC "Credentials": the wildcard never carries credentials; listed origins do."""
+"""Credentials: the wildcard never carries credentials; listed origins do."""
 
 from __future__ import annotations
 

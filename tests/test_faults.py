@@ -1,4 +1,4 @@
-"""SPEC "Requests" when something goes wrong: errors, redirects, streams, HEAD, and other
+"""Requests when something goes wrong: errors, redirects, streams, HEAD, and other
 middleware that raises. CORS headers must be right in each case, and nothing is swallowed:
 the app's status stays, and an exception nobody handles still reaches the WSGI server.
 

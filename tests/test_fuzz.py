@@ -243,7 +243,7 @@ def test_a_100_kb_value_is_refused_and_never_echoed(config: Config, field: str) 
 
 
 def test_an_oversized_method_is_refused_not_echoed() -> None:
-    # SPEC refuses an oversized Access-Control-Request-Headers rather than echo it; a
+    # An oversized Access-Control-Request-Headers is refused rather than echoed; a
     # credentialed allow_methods=["*"] echoes the requested method, whatever its length.
     # A browser's method is a short token: a 100 KB one must not come back as a 100 KB
     # Access-Control-Allow-Methods (waitress accepts header lines up to 256 KB).
@@ -445,7 +445,7 @@ def test_a_bytes_regex_is_refused_at_construction_not_at_the_first_request() -> 
 
 @pytest.mark.parametrize("regex", [".*", r"https?://.*", r"(?s).+"])
 def test_a_regex_matching_every_origin_does_not_reflect_them_with_credentials(regex: str) -> None:
-    # SPEC: "No configuration reflects an arbitrary origin with credentials". With the
+    # No configuration may reflect an arbitrary origin with credentials. With the
     # default allow_credentials, allow_origin_regex=".*" answers any website with its own
     # origin and Access-Control-Allow-Credentials: true, hug's own defect. It should be
     # refused (or warned about and sent without credentials), as allow_origins=["*"] is.
@@ -464,7 +464,7 @@ def test_a_regex_matching_every_origin_does_not_reflect_them_with_credentials(re
 
 @pytest.mark.parametrize("value", ["https://[::1]x", "https://[::1]junk:8000", "http://[::1]/"])
 def test_junk_after_an_ipv6_host_is_refused_not_dropped(value: str) -> None:
-    # SPEC: a malformed configured origin is refused at construction, never silently
+    # A malformed configured origin is refused at construction, never silently
     # turned into another origin. 'https://[::1]x' is accepted as 'https://[::1]'.
     with pytest.raises(ValueError, match=re.escape(repr(value))):
         api_with({"allow_origins": [value]})

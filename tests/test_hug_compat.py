@@ -1,5 +1,5 @@
 """A drop-in for ``hug.middleware.CORSMiddleware``: what hug gets right still holds,
-and each hug defect SPEC.md lists is shown against hug's class and fixed in ours."""
+and each of its defects is shown against hug's class and fixed in ours."""
 
 from __future__ import annotations
 

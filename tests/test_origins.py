@@ -1,4 +1,4 @@
-"""SPEC "Origins": which Origin values are allowed, matched as browsers send them."""
+"""Origins: which Origin values are allowed, matched as browsers send them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC "Requests", preflights: OPTIONS with Origin and Access-Control-Request-Method."""
+"""Preflights: OPTIONS with Origin and Access-Control-Request-Method."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC "Requests", under hostile input: properties that hold whatever a client sends.
+"""Requests under hostile input: properties that hold whatever a client sends.
 
 Every property is checked twice: through the middleware with hug's own test helper (header
 values as a WSGI server hands them over: latin-1 text, stripped of surrounding whitespace)

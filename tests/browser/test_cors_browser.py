@@ -1,4 +1,4 @@
-"""Every browser-observable rule of SPEC.md, as Chromium enforces it.
+"""Every rule a browser can observe (docs/behaviour.md), as Chromium enforces it.
 
 Each test serves a page from one origin and a hug API with ``CORSMiddleware`` from
 another, runs ``fetch()`` in the page, and asserts what the page's script observed:

@@ -1,4 +1,5 @@
-"""tox plugin: let tox find every interpreter pyenv has installed.
+"""tox plugin: let tox find every interpreter pyenv has installed, and outside CI skip
+the environments of interpreters the machine does not have.
 
 A pyenv shim such as ``python3.8`` runs only the versions pyenv has made active, so
 tox would report the others missing. Making every installed version active for
@@ -28,6 +29,11 @@ def _pyenv(pyenv: str, *args: str) -> List[str]:
 
 @impl
 def tox_add_core_config(core_conf: Any, state: Any) -> None:
+    # On a machine with one Python, run what is there; in CI every interpreter is required.
+    # An explicit --skip-missing-interpreters wins either way.
+    options = state.conf.options
+    if os.environ.get("CI") != "true" and options.skip_missing_interpreters == "config":
+        options.skip_missing_interpreters = "true"
     root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
     pyenv = shutil.which("pyenv") or shutil.which("pyenv", path=os.path.join(root, "bin"))
     if pyenv is None:

@@ -394,8 +394,8 @@ def test_policy_checks_configuration_like_the_middleware(
 
 
 def test_plain_string_is_not_taken_as_a_list_of_characters() -> None:
-    # hug's class would iterate "https://a.com" character by character; here it is refused
-    # before any request could be matched against "h", "t", "t", "p", ...
+    # hug's class tests `origin in "https://a.com"`, a substring test that lets in
+    # "https://a.co" and "http"; iterated as a list, it would be its characters. Refused.
     with pytest.raises(TypeError):
         CORSMiddleware(new_api(), allow_origins="https://a.com")
     with pytest.raises(TypeError):

@@ -74,7 +74,7 @@ def split_origin(value: str) -> Optional[Tuple[str, str, str]]:
     scheme, host, port = found.group("scheme", "host", "port")
     if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(scheme) == port):
         return None
-    if ".." in host or host.endswith("."):
+    if ".." in host:  # the pattern already refuses a dot at either end
         return None
     return scheme, host, port or ""
 

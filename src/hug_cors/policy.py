@@ -117,7 +117,6 @@ class CORSPolicy:
     """
 
     __slots__ = (
-        "_actual_vary",
         "_exact_answers",
         "_exact_grants",
         "_expose_from_response",
@@ -203,7 +202,6 @@ class CORSPolicy:
         self._exposed = (("Access-Control-Expose-Headers", listed),) if listed else ()
 
         static = self.allow_all_origins  # the same answer for every origin
-        self._actual_vary = "" if static else "Origin"
         self._preflight_vary = ", ".join(
             ([] if static else ["Origin"])
             + ["Access-Control-Request-Method", "Access-Control-Request-Headers"]
@@ -211,11 +209,10 @@ class CORSPolicy:
         )
         # Ready-made answers: an exact origin's costs one dict lookup per request.
         self._wildcard_answer = Answer((("Access-Control-Allow-Origin", "*"), *self._exposed))
-        self._no_origin_answer = Answer((), self._actual_vary)
+        self._no_origin_answer = Answer((), "Origin")
         self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
         self._exact_answers = {
-            o: Answer(grant + self._exposed, self._actual_vary)
-            for o, grant in self._exact_grants.items()
+            o: Answer(grant + self._exposed, "Origin") for o, grant in self._exact_grants.items()
         }
         self._frozen = True
 
@@ -276,12 +273,15 @@ class CORSPolicy:
             granted = self._origin_headers(origin)
         if not self._allows_method(method, route_methods):
             return self._refuse_preflight(f"method {loggable(method)} is not allowed")
-        names = _split_header_list(request_headers) if request_headers else ()
-        if names is None:
-            return self._refuse_preflight(
-                f"Access-Control-Request-Headers {loggable(request_headers or '')} is not a "
-                f"list of header names of at most {MAX_REQUEST_HEADERS_LENGTH} characters"
-            )
+        names: Tuple[str, ...] = ()
+        if request_headers:
+            split = _split_header_list(request_headers)
+            if split is None:
+                return self._refuse_preflight(
+                    f"Access-Control-Request-Headers {loggable(request_headers)} is not a "
+                    f"list of header names of at most {MAX_REQUEST_HEADERS_LENGTH} characters"
+                )
+            names = split
         if self._headers is not None and not self._headers.issuperset(names):
             refused = [name for name in names if not self._allows_header(name)]
             if refused:
@@ -318,7 +318,7 @@ class CORSPolicy:
         answer = self._exact_answers.get(origin)
         if answer is None:
             if not self._origins.allows(origin):
-                return Answer((), self._actual_vary, f"origin {loggable(origin)} is not allowed")
+                return Answer((), "Origin", f"origin {loggable(origin)} is not allowed")
             answer = self._allowed_answer(origin)
         if self._expose_from_response:
             names = [name.lower() for name in response_header_names()]
@@ -365,7 +365,7 @@ class CORSPolicy:
         return (("Access-Control-Allow-Origin", origin),)
 
     def _allowed_answer(self, origin: str) -> Answer:
-        return Answer(self._origin_headers(origin) + self._exposed, self._actual_vary)
+        return Answer(self._origin_headers(origin) + self._exposed, "Origin")
 
     def _refuse_preflight(self, reason: str) -> Answer:
         return Answer((), self._preflight_vary, reason)

@@ -636,13 +636,15 @@ def test_a_router_of_ones_own_is_asked_with_the_preflights_request() -> None:
     assert request.get_header("Access-Control-Request-Method") == "PUT"
 
 
-def test_a_router_of_ones_own_is_not_asked_when_the_answer_needs_no_route() -> None:
-    client, router, _ = report_app(allow_methods=["PUT"])
+def test_a_router_of_ones_own_is_asked_even_when_the_methods_are_configured() -> None:
+    # Its routes cannot be read ahead, and any of its functions may have a policy of its
+    # own: the preflight must find the route whatever the configuration.
+    client, router, recorder = report_app(allow_methods=["PUT"])
     answer = client.simulate_options(
         "/report", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
     )
     assert falcon_outcome(answer) == allowed("PUT")
-    assert router.calls == []
+    assert router.calls == [("/report", recorder.requests[0])]
 
 
 class TemplatelessRouter(RecordingRouter):
@@ -687,6 +689,30 @@ class TemplateRouter(RecordingRouter):
     def find(self, path: str, req: Any = None) -> Any:
         found = super().find("/reports/{id}" if path.startswith("/reports/") else path, req)
         return None if found is None else (*found[:3], "/reports/{id}")
+
+
+def test_a_router_of_ones_own_gives_each_method_its_functions_policy() -> None:
+    class Report:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.media = "report"
+
+        @route_policy(None)
+        def on_put(self, req: Any, resp: Any) -> None:
+            resp.media = "stored"
+
+    router = TemplateRouter()
+    app = falcon.API(
+        middleware=[CORSMiddleware(router, allow_origins=[ORIGIN], allow_methods=["PUT"])],
+        router=router,
+    )
+    app.add_route("/reports/{id}", Report())
+    client = testing.TestClient(app)
+    for method, granted in (("GET", True), ("PUT", False)):
+        request = {"Origin": ORIGIN, "Access-Control-Request-Method": method}
+        answer = client.simulate_options("/reports/7", headers=request)
+        assert bool(falcon_outcome(answer)[0]) is granted, method
+        answer = client.simulate_request(method, "/reports/7", headers={"Origin": ORIGIN})
+        assert bool(falcon_outcome(answer)[0]) is granted, method
 
 
 def test_a_router_of_ones_own_gets_the_patterns_on_its_templates_not_the_path() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import itertools
 import subprocess
 import sys
 import textwrap
+import warnings
 from typing import Any
 
 import falcon
@@ -409,3 +411,46 @@ def test_a_method_no_function_serves_gets_the_patterns_of_the_route(
         response = call(api, method, path, {"Origin": ORIGIN})
         assert response.status == "400 Bad Request"
         assert bool(cors_headers(response)) is granted, (method, path)
+
+
+def test_a_decorated_function_of_the_apis_module_that_serves_a_route_starts(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The start-up check reads the API's module: a decorated route function is served.
+    name = f"served_app_{next(_names)}"
+    (tmp_path / f"{name}.py").write_text(
+        textwrap.dedent(
+            f"""
+            import hug
+            from hug_cors import CORSMiddleware, route_policy
+            api = hug.API(__name__)
+            api.http.add_middleware(CORSMiddleware(api, allow_origins=[{ORIGIN!r}]))
+
+            @hug.get("/private")
+            @route_policy(None)
+            def private():
+                return "private"
+
+            @hug.get("/public")
+            def public():
+                return "public"
+            """
+        )
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    module = importlib.import_module(name)
+    assert cors_headers(call(module.api, "GET", "/private", {"Origin": ORIGIN})) == {}
+    assert cors_headers(call(module.api, "GET", "/public", {"Origin": ORIGIN})) == {
+        "access-control-allow-origin": ORIGIN,
+        "access-control-allow-credentials": "true",
+    }
+
+
+def test_configure_before_any_route_warns_of_nothing() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    cors = CORSMiddleware(api, allow_origins=[ORIGIN], route_policies={"/a/*": None})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cors.configure(route_policies={"/b/*": None})
+    assert caught == []

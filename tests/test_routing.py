@@ -120,6 +120,14 @@ def test_a_literal_beats_a_field() -> None:
     assert template_found(router, "/items/3") == "/items/{id}"
 
 
+def test_only_leading_slashes_are_ignored() -> None:
+    router = router_of("/items", "/Xitems/{id}")
+    assert template_found(router, "//items") == "/items"
+    assert index_finds(router, "/Xitems") is None
+    assert index_finds(router, "X/items") is None
+    assert template_found(router, "//Xitems/1") == "/Xitems/{id}"
+
+
 def test_backtracks_when_the_rest_of_the_path_finds_nothing() -> None:
     # /a/b/y: the literal "a" leads to /a/{id}/x, which wants "x"; the field {k} then fits.
     router = router_of("/a/{id}/x", "/{k}/b/y")

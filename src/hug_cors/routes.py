@@ -218,14 +218,17 @@ class RoutePolicies:
 
     def __init__(
         self,
-        routes: Iterable[Route],
+        routes: Optional[Iterable[Route]],
         sinks: Sequence[Sink],
         default: CORSPolicy,
         paths: PathPolicies,
     ) -> None:
+        """``routes`` is None for a router that cannot be read: then any of its routes
+        may have a policy of its own, found when a request asks."""
         self.default = default
         self.paths = paths
-        routes = list(routes)
+        known = routes is not None
+        routes = list(routes or ())
         # A function serves the same, whatever template reached it: the longest pattern
         # that matches any of its templates is its own.
         templates: Dict[Hashable, List[str]] = {}
@@ -250,7 +253,8 @@ class RoutePolicies:
         self.by_template = by_template
         self._sinks = tuple((sink.prefix, self._sink_policy(sink)) for sink in sinks)
         self.uniform = (
-            not paths.patterns
+            known
+            and not paths.patterns
             and all(
                 policy is default
                 for _, by_method, _ in by_template.values()

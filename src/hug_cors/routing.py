@@ -12,7 +12,6 @@ from typing import (
     Callable,
     Dict,
     FrozenSet,
-    Iterator,
     List,
     Mapping,
     NamedTuple,
@@ -87,15 +86,20 @@ def _route_of(falcon_node: Any) -> Optional[Route]:
     return Route(resource, served_methods(resource), falcon_node.uri_template, responders)
 
 
-def all_routes(router: object) -> Iterator[Route]:
-    """Every route of a Falcon ``CompiledRouter``, walking its tree (none for other routers)."""
+def all_routes(router: object) -> Optional[List[Route]]:
+    """Every route of a Falcon ``CompiledRouter``, walking its tree; None for a router
+    that cannot be read (a router of one's own), an empty list for no router."""
+    if router is not None and not hasattr(router, "_roots"):
+        return None
+    routes = []
     pending = list(getattr(router, "_roots", ()))
     while pending:
         falcon_node = pending.pop()
         pending.extend(falcon_node.children)
         route = _route_of(falcon_node)
         if route is not None:
-            yield route
+            routes.append(route)
+    return routes
 
 
 def _exact(nodes: Sequence[Any]) -> bool:

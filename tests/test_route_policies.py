@@ -280,8 +280,14 @@ def test_versions_of_one_route_with_different_policies_refuse_to_start() -> None
     api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
     hug.get("/items", api=api, versions=1)(route_policy(None)(lambda: "v1"))
     hug.get("/items", api=api, versions=2)(lambda: "v2")
-    with pytest.raises(ValueError, match="the versions of GET /items have different policies"):
+    with pytest.raises(ValueError, match="the versions of GET /items have different") as raised:
         api.http.server()
+    assert str(raised.value) == (
+        "route_policy: the versions of GET /items have different policies. A preflight cannot "
+        "know which version the request will run (hug picks it from the path, the "
+        "X-API-VERSION header or ?api_version=): give every version the same route_policy, "
+        "or serve them on different paths."
+    )
 
 
 def test_a_policy_on_a_function_that_serves_no_route_refuses_to_start(tmp_path: Any) -> None:
@@ -454,3 +460,12 @@ def test_configure_before_any_route_warns_of_nothing() -> None:
         warnings.simplefilter("always")
         cors.configure(route_policies={"/b/*": None})
     assert caught == []
+
+
+def test_an_unmatched_pattern_warning_points_at_the_line_of_configure() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    cors = CORSMiddleware(api, allow_origins=[ORIGIN])
+    hug.get("/items", api=api)(lambda: "items")
+    with pytest.warns(CORSConfigurationWarning, match="'/itmes' matches no route") as caught:
+        cors.configure(route_policies={"/itmes": None})
+    assert [warning.filename for warning in caught] == [__file__]

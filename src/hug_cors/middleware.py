@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-import warnings
 from typing import (
     Any,
     Collection,
@@ -29,7 +28,7 @@ from typing import (
 
 import falcon
 
-from .policy import Answer, CORSConfigurationWarning, CORSPolicy, loggable, merge_vary
+from .policy import Answer, CORSPolicy, _warn, loggable, merge_vary
 from .routes import (
     ATTRIBUTE,
     INHERIT,
@@ -374,11 +373,9 @@ class CORSMiddleware:
     def _warn_about_unmatched_patterns(self, api: Any) -> None:
         templates = list(_hug_templates(api.http))
         for pattern in self._settings.paths.unmatched(templates) if templates else ():
-            warnings.warn(
+            _warn(
                 f"route_policies: {pattern!r} matches no route of the API; check it "
-                "against the route templates ('/items/{id}'; '*' matches any characters).",
-                CORSConfigurationWarning,
-                stacklevel=2,
+                "against the route templates ('/items/{id}'; '*' matches any characters)."
             )
 
 
@@ -425,8 +422,7 @@ def _hug_templates(http: Any) -> Iterator[str]:
     """The templates a hug API's routes and sinks serve, as the route table sees them."""
     # hug's own test: it adds the /v{api_version} twin even when the only version is
     # None, as the set of versions never equals the tuple.
-    versions = getattr(http, "versions", ())
-    versioned = bool(versions) and versions != (None,)
+    versioned = bool(http.versions) and http.versions != (None,)
     for base_url, routes in http.routes.items():
         for url in routes:
             yield base_url + url

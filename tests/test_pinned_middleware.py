@@ -577,6 +577,16 @@ def test_refusals_are_logged_at_debug_or_in_debug_mode_at_warning(
 # --- A router of one's own ---------------------------------------------------------------
 
 
+class ReportResource:
+    """A plain Falcon resource: GET and PUT."""
+
+    def on_get(self, req: Any, resp: Any) -> None:
+        resp.media = "report"
+
+    def on_put(self, req: Any, resp: Any) -> None:
+        resp.media = "stored"
+
+
 class RecordingRouter:
     """Not Falcon's CompiledRouter: one resource per exact path, every find recorded."""
 
@@ -608,17 +618,10 @@ class RequestRecorder:
 def report_app(**config: Any) -> Tuple[testing.TestClient, RecordingRouter, RequestRecorder]:
     """A plain Falcon app serving GET, PUT /report through a RecordingRouter."""
 
-    class Report:
-        def on_get(self, req: Any, resp: Any) -> None:
-            resp.media = "report"
-
-        def on_put(self, req: Any, resp: Any) -> None:
-            resp.media = "stored"
-
     router, recorder = RecordingRouter(), RequestRecorder()
     middleware = CORSMiddleware(router, allow_origins=[ORIGIN], **config)
     app = falcon.API(middleware=[recorder, middleware], router=router)
-    app.add_route("/report", Report())
+    app.add_route("/report", ReportResource())
     return testing.TestClient(app), router, recorder
 
 
@@ -656,20 +659,13 @@ class TemplatelessRouter(RecordingRouter):
 
 
 def test_a_router_without_templates_gets_the_patterns_on_the_path() -> None:
-    class Report:
-        def on_get(self, req: Any, resp: Any) -> None:
-            resp.media = "report"
-
-        def on_put(self, req: Any, resp: Any) -> None:
-            resp.media = "stored"
-
     router = TemplatelessRouter()
     middleware = CORSMiddleware(
         router, allow_origins=[ORIGIN], route_policies={"/reports/private*": None}
     )
     app = falcon.API(middleware=[middleware], router=router)
-    app.add_route("/reports/private", Report())
-    app.add_route("/reports/public", Report())
+    app.add_route("/reports/private", ReportResource())
+    app.add_route("/reports/public", ReportResource())
     client = testing.TestClient(app)
     request = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
     assert falcon_outcome(client.simulate_options("/reports/public", headers=request)) == (
@@ -692,10 +688,7 @@ class TemplateRouter(RecordingRouter):
 
 
 def test_a_router_of_ones_own_gives_each_method_its_functions_policy() -> None:
-    class Report:
-        def on_get(self, req: Any, resp: Any) -> None:
-            resp.media = "report"
-
+    class Private(ReportResource):
         @route_policy(None)
         def on_put(self, req: Any, resp: Any) -> None:
             resp.media = "stored"
@@ -705,7 +698,7 @@ def test_a_router_of_ones_own_gives_each_method_its_functions_policy() -> None:
         middleware=[CORSMiddleware(router, allow_origins=[ORIGIN], allow_methods=["PUT"])],
         router=router,
     )
-    app.add_route("/reports/{id}", Report())
+    app.add_route("/reports/{id}", Private())
     client = testing.TestClient(app)
     for method, granted in (("GET", True), ("PUT", False)):
         request = {"Origin": ORIGIN, "Access-Control-Request-Method": method}
@@ -716,19 +709,12 @@ def test_a_router_of_ones_own_gives_each_method_its_functions_policy() -> None:
 
 
 def test_a_router_of_ones_own_gets_the_patterns_on_its_templates_not_the_path() -> None:
-    class Report:
-        def on_get(self, req: Any, resp: Any) -> None:
-            resp.media = "report"
-
-        def on_put(self, req: Any, resp: Any) -> None:
-            resp.media = "stored"
-
     router = TemplateRouter()
     middleware = CORSMiddleware(
         router, allow_origins=[ORIGIN], route_policies={"/reports/{id}": None}
     )
     app = falcon.API(middleware=[middleware], router=router)
-    app.add_route("/reports/{id}", Report())
+    app.add_route("/reports/{id}", ReportResource())
     client = testing.TestClient(app)
     request = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
     assert falcon_outcome(client.simulate_options("/reports/7", headers=request))[0] == {}

@@ -200,3 +200,47 @@ def test_preflight_is_answered_under_the_handlers_policy(
         assert "GET" in [m.strip() for m in methods.split(",")], context
     else:
         assert methods is None, context
+
+
+class Unserved(NamedTuple):
+    method: str  # sent as is
+    target: str
+    handler: Optional[str]  # the X-Handler of the function that serves it, if any
+    policy: str  # the policy its response answers under
+    attack: str
+
+
+# Methods the route's functions do not serve: no function runs, so the answer (Falcon's
+# 405, or its 400 for a method it does not know) carries the patterns matching the route's
+# templates, else the default; never the default over a route's pattern. A sink and the
+# not-found handler serve every method, under their own policy.
+UNSERVED = [
+    Unserved("PUT", "/admin/users", None, ADMIN, "a standard method the route lacks"),
+    Unserved("DELETE", "/v1/admin/users/1", None, ADMIN, "the same through hug's twin"),
+    Unserved("PURGE", "/admin/users", None, ADMIN, "a method Falcon does not know"),
+    Unserved("SEARCH", "//admin/users/1/", None, ADMIN, "WebDAV's method, extra slashes"),
+    Unserved("PURGE", "/vX/admin/users/1", None, ADMIN, "an unknown method and version"),
+    Unserved("DELETE", "/private/data", None, DEFAULT, "no function runs: the default's"),
+    Unserved("PURGE", "/files/x", "files", NONE, "a sink serves every method"),
+    Unserved("SEARCH", "/nope", "not_found", NONE, "the not-found handler serves it"),
+    Unserved("get", "/admin/users", None, NONE, "a lower-case method: refused bare"),
+    Unserved("get", "/public", None, NONE, "(control) lower case, the default's route"),
+    Unserved("PURGE", "/public", None, DEFAULT, "(control) the default's route"),
+]
+
+
+@pytest.mark.parametrize("origin", [APP_ORIGIN, ADMIN_ORIGIN])
+@pytest.mark.parametrize("unserved", UNSERVED, ids=[f"{u.method} {u.target}" for u in UNSERVED])
+def test_a_method_no_function_serves_answers_under_the_routes_policy(
+    server: Server, unserved: Unserved, origin: str
+) -> None:
+    """A credentialed request with a method the route does not serve, as a hostile page's
+    ``fetch`` can send: no other function runs, and the answer is readable only by the
+    origins of the route's policy."""
+    response = send(server, unserved.method, unserved.target, origin)
+    spelling = Spelling(unserved.target, str(unserved.handler), unserved.policy, unserved.attack)
+    context = describe(server, unserved.method, spelling, origin, response)
+    assert response.get("x-handler") == unserved.handler, context
+    if unserved.handler is None:
+        assert response.status in (400, 405), context
+    check_cors(response, spelling, origin, context)

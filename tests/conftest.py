@@ -12,6 +12,7 @@ import pytest
 from hypothesis import settings
 
 from hug_cors import CORSMiddleware
+from tests.helpers import UNDER_MUTATION, examples
 
 ORIGIN = "https://app.example.com"
 OTHER_ORIGIN = "https://evil.example"
@@ -23,6 +24,10 @@ _names = itertools.count()
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI") == "true":
     settings.load_profile("ci")
+# Under mutation testing, fewer examples for property tests that set no number of their own.
+settings.register_profile("mutation", max_examples=examples(100))
+if UNDER_MUTATION:
+    settings.load_profile("mutation")
 
 
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:

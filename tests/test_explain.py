@@ -24,6 +24,7 @@ from hug_cors import CORSMiddleware, CORSPolicy, explain
 from hug_cors.__main__ import main
 from hug_cors.browser import Explanation, browser_accepts
 from hug_cors.policy import Answer
+from tests.helpers import examples
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example"
@@ -554,7 +555,7 @@ ORIGINS = st.sampled_from([APP, EVIL, "http://localhost:3000", "null"])
 NAMES = st.sampled_from(["X-Token", "Authorization", "Content-Type", "Accept", "X-Other"])
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=examples(300), deadline=None, database=None)
 @given(
     allow_origins=st.sampled_from([None, [APP], ["*"], ["http://localhost:*", APP]]),
     allow_credentials=st.sampled_from([None, False]),

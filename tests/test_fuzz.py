@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSMiddleware
 from tests.conftest import ORIGIN, OTHER_ORIGIN
+from tests.helpers import examples
 from tests.test_properties import (
     CONFIGS,
     LATIN_1,
@@ -48,7 +49,7 @@ from tests.test_properties import (
 )
 from tests.test_properties import SETTINGS as PROPERTY_SETTINGS
 
-SETTINGS = settings(PROPERTY_SETTINGS, max_examples=120)
+SETTINGS = settings(PROPERTY_SETTINGS, max_examples=examples(120))
 HUGE = 100_000  # characters: far beyond any server's default header limit but waitress's
 JOINERS = [", ", ","]  # how waitress and gunicorn join repeated header lines
 
@@ -402,7 +403,7 @@ def api_with(middleware_config: Dict[str, Any]) -> hug.API:
     return api
 
 
-@settings(SETTINGS, max_examples=300)
+@settings(SETTINGS, max_examples=examples(300))
 @given(config=st.fixed_dictionaries({}, optional=PARAMETERS))
 # Defects this test found (see the tests for each below), checked on every run.
 @example(config={"allow_origin_regex": ".*"})

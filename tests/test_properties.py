@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSPolicy
 from tests.conftest import ORIGIN, build_api, call
+from tests.helpers import examples
 
 SETTINGS = settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     database=None,
     suppress_health_check=[

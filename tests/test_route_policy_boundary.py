@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
+from tests.helpers import examples
 
 ORIGIN = "https://page.example"
 POLICIES = [
@@ -232,7 +233,7 @@ SPELLINGS = [
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

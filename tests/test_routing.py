@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hug_cors.routing import RouteFinder, RouteIndex, served_methods
+from tests.helpers import examples
 
 _names = itertools.count()
 
@@ -92,7 +93,10 @@ paths = st.builds(
 
 
 @settings(
-    max_examples=500, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=examples(500),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(st.lists(templates, min_size=1, max_size=8), st.lists(paths, max_size=10), st.data())
 def test_finds_what_falcon_finds(

@@ -6,6 +6,10 @@ count; every other survivor is printed with its diff. The exit status is 1 when 
 kills fewer than 95% of its non-equivalent mutants. Mutants not checked yet (a run that
 was stopped, or one limited to some mutants) are counted apart.
 
+With --rerun-survivors it first tests the survivors that the equivalents file does not
+list again: mutmut keeps a mutant's result until its function changes, so without this a
+survivor would stay one after a new test kills it.
+
 Each line of the equivalents file reads `mutant name | mutated line | why it is
 equivalent`. mutmut numbers the mutants of a function in order, so an edit to the function
 can give a listed number to another mutant: the mutated line must match too, else the
@@ -14,6 +18,7 @@ mutant is reported as a new survivor and the entry as stale.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -71,11 +76,26 @@ def equivalents() -> dict[str, tuple[str, str]]:
     return entries
 
 
+def rerun_survivors(results: dict[str, str], listed: dict[str, tuple[str, str]]) -> None:
+    survivors = [
+        name
+        for name, status in results.items()
+        if status not in KILLED and status != "not checked" and name not in listed
+    ]
+    if survivors:
+        children = os.environ.get("MUTMUT_CHILDREN", "2")
+        command = [sys.executable, "-m", "mutmut", "run", "--max-children", children]
+        subprocess.run([*command, *survivors], check=True)
+
+
 def main() -> int:
     results = statuses()
     if not results:
         sys.exit("no mutants: run `mutmut run` first")
     listed = equivalents()
+    if "--rerun-survivors" in sys.argv[1:]:
+        rerun_survivors(results, listed)
+        results = statuses()
     totals: Counter[str] = Counter()
     killed: Counter[str] = Counter()
     equivalent: Counter[str] = Counter()

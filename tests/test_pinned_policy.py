@@ -790,3 +790,11 @@ def test_the_wildcard_answers_every_origin_alike_so_it_adds_no_vary_origin() -> 
 def test_only_origins_a_browser_sends_reach_the_regex(origin: str, allowed: bool) -> None:
     policy = CORSPolicy(allow_origin_regex="https://[a-z.]+(:[0-9]+)?", allow_credentials=False)
     assert policy.allows_origin(origin) is allowed
+
+
+def test_the_answers_header_names_are_spelled_as_the_standard_does() -> None:
+    """A framework that sends header names as given (the policy serves any framework)
+    sends these."""
+    assert CORSPolicy().actual(ORIGIN).headers == (("Access-Control-Allow-Origin", "*"),)
+    listed = CORSPolicy(allow_origins=[ORIGIN], allow_credentials=False)
+    assert listed.actual(ORIGIN).headers == (("Access-Control-Allow-Origin", ORIGIN),)

@@ -172,3 +172,44 @@ def test_a_router_of_its_own_gets_policies_from_its_templates_and_responders() -
         test.simulate_options("/report", headers=preflight).headers["access-control-allow-origin"]
         == ORIGIN
     )
+
+
+def get_from_the_page(app: testing.TestClient, path: str) -> Any:
+    return app.simulate_get(path, headers={"Origin": ORIGIN})
+
+
+def test_one_resource_under_two_routes_has_the_policy_of_both() -> None:
+    """The same responder served at ``/admin/report`` and at ``/report``: the admin
+    pattern covers it on both paths, or ``/report`` would be a way around it."""
+    router = CompiledRouter()
+    app = falcon.API(
+        middleware=[
+            CORSMiddleware(router, allow_origins=[ORIGIN], route_policies={"/admin/*": None})
+        ],
+        router=router,
+    )
+    report = Report()
+    app.add_route("/admin/report", report)
+    app.add_route("/report", report)
+    client = testing.TestClient(app)
+    for path in ("/admin/report", "/report"):
+        response = get_from_the_page(client, path)
+        assert response.json == "report"
+        assert "Access-Control-Allow-Origin" not in response.headers, path
+
+
+def test_two_resources_of_one_class_keep_their_own_policies() -> None:
+    """Two instances of one resource class are two routes: the admin pattern on one never
+    reaches the other."""
+    router = CompiledRouter()
+    app = falcon.API(
+        middleware=[
+            CORSMiddleware(router, allow_origins=[ORIGIN], route_policies={"/admin/*": None})
+        ],
+        router=router,
+    )
+    app.add_route("/admin/report", Report())
+    app.add_route("/report", Report())
+    client = testing.TestClient(app)
+    assert "Access-Control-Allow-Origin" not in get_from_the_page(client, "/admin/report").headers
+    assert get_from_the_page(client, "/report").headers["Access-Control-Allow-Origin"] == ORIGIN

@@ -464,3 +464,35 @@ def test_an_unmatched_pattern_warning_points_at_the_line_of_configure() -> None:
     with pytest.warns(CORSConfigurationWarning, match="'/itmes' matches no route") as caught:
         cors.configure(route_policies={"/itmes": None})
     assert [warning.filename for warning in caught] == [__file__]
+
+
+def test_a_sink_gets_the_pattern_matching_the_path_it_was_declared_with() -> None:
+    """hug declares the sink ``/files`` and gives Falcon the prefix ``/files(?P<path>.*)``:
+    patterns are matched against what was declared."""
+    for pattern in ("/files", "/files/*"):
+        api = hug.API(f"route_policies_{next(_names)}")
+        api.http.add_middleware(
+            CORSMiddleware(api, allow_origins=[ORIGIN], route_policies={pattern: None})
+        )
+        hug.sink("/files", api=api)(lambda request: "files")
+        hug.get("/public", api=api)(lambda: "public")
+        for path in ("/files", "/files/secret"):
+            answered = call(api, "GET", path, {"Origin": ORIGIN})
+            assert answered.data == "files"
+            assert cors_headers(answered) == {}, (pattern, path)
+        assert cors_headers(call(api, "GET", "/public", {"Origin": ORIGIN}))
+
+
+def test_an_app_served_without_hugs_not_found_handler_keeps_its_sinks_policies() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(
+        CORSMiddleware(api, allow_origins=[ORIGIN], route_policies={"/files/*": None})
+    )
+    hug.sink("/files", api=api)(lambda request: "files")
+    client = testing.TestClient(api.http.server(default_not_found=False))
+    answered = client.simulate_get("/files/secret", headers={"Origin": ORIGIN})
+    assert answered.json == "files"
+    assert "Access-Control-Allow-Origin" not in answered.headers
+    answered = client.simulate_get("/nothing", headers={"Origin": ORIGIN})
+    assert answered.status_code == 404  # Falcon's own
+    assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN

@@ -315,3 +315,27 @@ def test_no_router_no_route() -> None:
     assert routes.find("/a") is not None
     current[0] = None
     assert routes.find("/a") is None
+
+
+def test_a_falcon_router_is_read_into_the_index_not_asked_per_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding a route in Falcon's router costs a walk of the index, whatever the router
+    holds: the router's own lookup (``find``, which calls the compiled ``_find``) is never
+    made."""
+    router = router_of("/items/{id}")
+    router.find("/items/3")  # Falcon compiles its lookup on first use
+    compiled = router._find
+    asked = []
+
+    def find(*args: Any) -> Any:
+        asked.append(args)
+        return compiled(*args)
+
+    monkeypatch.setattr(router, "_find", find)
+    assert router.find("/items/3") is not None
+    asked.clear()
+    found = RouteFinder(lambda: router).find("/items/3")
+    assert found is not None
+    assert found.template == "/items/{id}"
+    assert asked == []

@@ -330,9 +330,9 @@ class CORSMiddleware:
 
     def _sinks(self) -> List[Sink]:
         """The sinks of the Falcon app hug built last, in the order Falcon tries them."""
-        http = getattr(self._api, "http", None)
+        http: Any = getattr(self._api, "http", None)
         app = getattr(http, "falcon", None)
-        if http is None or app is None:
+        if app is None:
             return []  # a plain Falcon router: its app's sinks are not known
         declared = {
             id(sink): base_url + url

@@ -322,8 +322,8 @@ def _own_policy(responder: object) -> RoutePolicy:
 def _handler(route: Route, method: str, responder: object) -> Hashable:
     """What identifies the function Falcon calls: a bound method is made anew on each
     access, and Falcon's own default responders (OPTIONS, 405) are one per route."""
-    if getattr(responder, "__module__", None) == "falcon.responders":
-        return ("falcon", id(route.resource), method)
+    if responder.__module__ == "falcon.responders":
+        return (id(route.resource), method)
     owner = getattr(responder, "__self__", None)
     return (id(owner), id(getattr(responder, "__func__", responder)))
 

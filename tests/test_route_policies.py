@@ -469,7 +469,7 @@ def test_an_unmatched_pattern_warning_points_at_the_line_of_configure() -> None:
 def test_a_sink_gets_the_pattern_matching_the_path_it_was_declared_with() -> None:
     """hug declares the sink ``/files`` and gives Falcon the prefix ``/files(?P<path>.*)``:
     patterns are matched against what was declared."""
-    for pattern in ("/files", "/files/*"):
+    for pattern in ("/files", "/files/*", "/files/{path}"):
         api = hug.API(f"route_policies_{next(_names)}")
         api.http.add_middleware(
             CORSMiddleware(api, allow_origins=[ORIGIN], route_policies={pattern: None})

@@ -38,6 +38,7 @@ from .routes import (
     Sink,
     attached_policy,
     function_of,
+    sink_templates,
 )
 from .routing import RouteFinder, RouterSnapshot, all_routes, served_methods
 
@@ -343,7 +344,7 @@ class CORSMiddleware:
         found = []
         for prefix, sink in app._sinks:
             url = declared.get(id(sink), prefix.pattern)
-            found.append(Sink(prefix, sink, (url, url + "/{path}"), sink is not_found))
+            found.append(Sink(prefix, sink, sink_templates(url), sink is not_found))
         return found
 
     def _check_routes(self, api: Any) -> None:
@@ -430,7 +431,7 @@ def _hug_templates(http: Any) -> Iterator[str]:
                 yield f"{base_url}/v{{api_version}}{url}"
     for base_url, sinks in http.sinks.items():
         for url in sinks:
-            yield from (base_url + url, f"{base_url + url}/{{path}}")
+            yield from sink_templates(base_url + url)
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:

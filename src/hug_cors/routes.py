@@ -194,9 +194,15 @@ class PathPolicies:
         return [p for p, regex, _ in self.patterns if not any(map(regex.fullmatch, paths))]
 
 
+def sink_templates(url: str) -> Tuple[str, str]:
+    """The templates a sink declared at ``url`` stands for when patterns are matched: the
+    path itself and every path below it."""
+    return (url, url + "/{path}")
+
+
 class Sink(NamedTuple):
     """A Falcon sink, as the table needs it: Falcon's prefix, the responder, the paths it
-    stands for when patterns are matched (``/static`` and ``/static/{path}``), and whether
+    stands for when patterns are matched (:func:`sink_templates`), and whether
     it is the not-found handler, which serves every path that nothing else does."""
 
     prefix: Pattern[str]

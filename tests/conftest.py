@@ -1,23 +1,16 @@
-"""Shared helpers: a hug API with the routes the tests call, and a way to call it."""
+"""pytest's configuration: hypothesis profiles, the order of the tests, the suites left out,
+and the ``api`` fixture (the helpers the tests share are in ``helpers.py``)."""
 
 from __future__ import annotations
 
-import itertools
 import os
-from typing import Any, Dict, List, Optional
+from typing import List
 
-import falcon
 import hug
 import pytest
 from hypothesis import settings
 
-from hug_cors import CORSMiddleware
-from tests.helpers import UNDER_MUTATION, examples
-
-ORIGIN = "https://app.example.com"
-OTHER_ORIGIN = "https://evil.example"
-
-_names = itertools.count()
+from tests.helpers import ORIGIN, UNDER_MUTATION, build_api, examples
 
 # In CI, hypothesis searches the same examples on every run: a failure it finds there
 # reproduces, instead of coming and going with the random seed.
@@ -46,104 +39,6 @@ collect_ignore = [
     for suite, variable in [("browser", "HUG_CORS_BROWSER"), ("stress", "HUG_CORS_STRESS")]
     if not os.environ.get(variable)
 ]
-
-
-def build_api(middleware_class: Any = CORSMiddleware, **config: Any) -> hug.API:
-    """A fresh hug API with ``middleware_class(api, **config)`` and these routes:
-
-    GET, POST /demo; GET, PUT, DELETE /demo/{id}; GET /missing (raises 404);
-    GET /broken (returns 500); GET /moved (302 to /demo); GET /vary (sets its own
-    Vary); GET /count (sets X-Total-Count); GET /private (hug basic authentication).
-    """
-    api = hug.API(f"hug_cors_test_{next(_names)}")
-    if middleware_class is not None:
-        api.http.add_middleware(middleware_class(api, **config))
-
-    @hug.get("/demo", api=api)
-    def get_demo() -> Dict[str, str]:
-        return {"result": "Hello World"}
-
-    @hug.post("/demo", api=api)
-    def post_demo() -> Dict[str, str]:
-        return {"result": "posted"}
-
-    @hug.get("/demo/{id}", api=api)
-    def get_item(id: str) -> Dict[str, str]:
-        return {"result": id}
-
-    @hug.put("/demo/{id}", api=api)
-    def put_item(id: str) -> Dict[str, str]:
-        return {"result": "put " + id}
-
-    @hug.delete("/demo/{id}", api=api)
-    def delete_item(id: str) -> Dict[str, str]:
-        return {"result": "deleted " + id}
-
-    @hug.get("/missing", api=api)
-    def missing() -> None:
-        raise falcon.HTTPNotFound(description="no such thing")
-
-    @hug.get("/broken", api=api)
-    def broken(response: Any) -> Dict[str, str]:
-        response.status = falcon.HTTP_500
-        return {"error": "broken"}
-
-    @hug.get("/moved", api=api)
-    def moved() -> None:
-        raise falcon.HTTPFound("/demo")
-
-    @hug.get("/vary", api=api)
-    def vary(response: Any) -> str:
-        response.set_header("Vary", "Accept-Encoding")
-        return "varies"
-
-    @hug.get("/count", api=api)
-    def count(response: Any) -> str:
-        response.set_header("X-Total-Count", "42")
-        return "counted"
-
-    authentication = hug.authentication.basic(hug.authentication.verify("user", "secret"))
-
-    @hug.get("/private", api=api, requires=authentication)
-    def private() -> str:
-        return "secret"
-
-    return api
-
-
-def call(
-    api: hug.API, method: str, path: str = "/demo", headers: Optional[Dict[str, str]] = None
-) -> Any:
-    """One request through hug's own test helper; the result has ``.status``,
-    ``.headers`` (a list of pairs, repeats kept), ``.headers_dict`` and ``.data``
-    (None for an empty body)."""
-    response = hug.test.call(method, api, path, headers=dict(headers or {}))
-    response.data = getattr(response, "data", None)
-    return response
-
-
-def preflight(
-    api: hug.API,
-    path: str = "/demo/1",
-    method: str = "PUT",
-    origin: str = ORIGIN,
-    headers: Optional[str] = None,
-    **extra: str,
-) -> Any:
-    """A browser's preflight: OPTIONS with Origin and Access-Control-Request-Method."""
-    sent = {"Origin": origin, "Access-Control-Request-Method": method, **extra}
-    if headers is not None:
-        sent["Access-Control-Request-Headers"] = headers
-    return call(api, "OPTIONS", path, sent)
-
-
-def cors_headers(response: Any) -> Dict[str, str]:
-    """The response's Access-Control-* headers, lower-case names."""
-    return {
-        name.lower(): value
-        for name, value in response.headers
-        if name.lower().startswith("access-control-")
-    }
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from falcon import testing
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers
 
 
 @pytest.fixture

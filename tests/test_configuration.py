@@ -19,7 +19,7 @@ import hug
 import pytest
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy
-from tests.conftest import ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, build_api, call, cors_headers, preflight
 
 _names = itertools.count()
 

@@ -12,7 +12,7 @@ import pytest
 from falcon import testing
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, cors_headers, preflight
 
 _names = itertools.count()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 
 def test_default_configuration_is_the_uncredentialed_wildcard() -> None:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 
 def test_debug_is_off_by_default() -> None:

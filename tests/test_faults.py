@@ -26,7 +26,7 @@ import pytest
 from falcon import testing
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN, call, cors_headers
+from tests.helpers import ORIGIN, OTHER_ORIGIN, call, cors_headers
 
 CREDENTIALED = {
     "access-control-allow-origin": ORIGIN,

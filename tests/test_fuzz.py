@@ -29,8 +29,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN
-from tests.helpers import examples
+from tests.helpers import ORIGIN, OTHER_ORIGIN, examples
 from tests.test_properties import (
     CONFIGS,
     LATIN_1,

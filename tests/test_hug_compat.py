@@ -10,7 +10,7 @@ import pytest
 from hug.middleware import CORSMiddleware as HugCORSMiddleware
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 # What hug's own test suite expects of its class (tests/test_middleware.py)
 

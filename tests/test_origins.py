@@ -9,7 +9,7 @@ import hug
 import pytest
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware
-from tests.conftest import ORIGIN, build_api, call
+from tests.helpers import ORIGIN, build_api, call
 
 
 def allowed_origin(api: Any, origin: str) -> Any:

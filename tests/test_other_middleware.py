@@ -18,7 +18,7 @@ from hug.middleware import LogMiddleware, SessionMiddleware
 from hug.store import InMemoryStore
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, build_api, call, cors_headers, preflight
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "other-middleware.md"
 

@@ -16,7 +16,7 @@ import pytest
 
 from hug_cors import Answer, CORSConfigurationWarning, CORSMiddleware, CORSPolicy
 from hug_cors.policy import loggable, merge_vary
-from tests.conftest import ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, build_api, call, cors_headers, preflight
 
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "

@@ -9,7 +9,7 @@ import hug
 import pytest
 
 from hug_cors import CORSMiddleware
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "

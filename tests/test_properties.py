@@ -21,8 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from hug_cors import CORSPolicy
-from tests.conftest import ORIGIN, build_api, call
-from tests.helpers import examples
+from tests.helpers import ORIGIN, build_api, call, examples
 
 SETTINGS = settings(
     max_examples=examples(200),
@@ -45,7 +44,7 @@ SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language",
 # More than any browser sends; a list this long must be refused, not echoed.
 OVERSIZED = 8192
 
-# The methods each route of tests/conftest.build_api serves.
+# The methods each route of tests/helpers.build_api serves.
 ROUTES: Dict[str, FrozenSet[str]] = {
     "/demo": frozenset({"GET", "POST"}),
     "/demo/1": frozenset({"GET", "PUT", "DELETE"}),
@@ -599,7 +598,7 @@ _apis: Dict[str, hug.API] = {}
 
 
 def api_for(config: Config) -> hug.API:
-    """tests/conftest.build_api, plus GET /own-vary: the app's own Vary, from X-App-Vary."""
+    """tests/helpers.build_api, plus GET /own-vary: the app's own Vary, from X-App-Vary."""
     if config.name not in _apis:
         api = build_api(**config.kwargs)
 

@@ -16,7 +16,7 @@ from falcon import testing
 from falcon.routing import CompiledRouter
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
-from tests.conftest import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
 
 PUBLIC = CORSPolicy(allow_origins=["*"], allow_methods=["GET"])
 _names = itertools.count()

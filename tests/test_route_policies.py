@@ -496,3 +496,39 @@ def test_an_app_served_without_hugs_not_found_handler_keeps_its_sinks_policies()
     answered = client.simulate_get("/nothing", headers={"Origin": ORIGIN})
     assert answered.status_code == 404  # Falcon's own
     assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+def test_versions_of_the_not_found_handler_with_different_policies_refuse_to_start() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.not_found(api=api, versions=1)(route_policy(None)(lambda: "v1"))
+    hug.not_found(api=api, versions=2)(lambda: "v2")
+    with pytest.raises(ValueError, match="the versions of the not-found handler") as raised:
+        api.http.server()
+    assert str(raised.value).startswith(
+        "route_policy: the versions of the not-found handler have different policies."
+    )
+
+
+@pytest.mark.parametrize("not_found", [True, False], ids=["hugs-404", "no-404"])
+@pytest.mark.parametrize("where", ["route", "sink"])
+def test_an_app_whose_every_function_has_its_own_policy_answers_with_them(
+    where: str, not_found: bool
+) -> None:
+    """With ``allow_methods``, a preflight needs no route when every function has the
+    middleware's own policy; a function of its own policy, even if it is the only one,
+    still answers its preflights (also when hug serves without its not-found handler)."""
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN], allow_methods=["PUT"]))
+    if where == "route":
+        hug.put("/exempt", api=api)(route_policy(None)(lambda: "exempt"))
+    else:
+        hug.put("/public", api=api)(lambda: "public")
+        hug.sink("/exempt", api=api)(route_policy(None)(lambda request: "exempt"))
+    client = testing.TestClient(api.http.server(default_not_found=not_found))
+    asked = {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    answered = client.simulate_options("/exempt", headers=asked)
+    assert "Access-Control-Allow-Origin" not in answered.headers
+    answered = client.simulate_put("/exempt", headers={"Origin": ORIGIN})
+    assert answered.json == "exempt"
+    assert "Access-Control-Allow-Origin" not in answered.headers

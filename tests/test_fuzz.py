@@ -13,7 +13,7 @@ raising.
 
 The properties, in every case: no exception escapes, no 5xx; every header is a valid HTTP
 field; a refused origin never gets ``Access-Control-Allow-Origin``; ``*`` never comes with
-credentials (the checks are those of tests/test_properties.py).
+credentials (the checks are the oracles of tests/oracles.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSMiddleware
 from tests.helpers import ORIGIN, OTHER_ORIGIN, examples
-from tests.test_properties import (
+from tests.oracles import (
     CONFIGS,
     LATIN_1,
     NEAR_HEADER_NAMES,
@@ -46,7 +46,7 @@ from tests.test_properties import (
     check_vary,
     hostile,
 )
-from tests.test_properties import SETTINGS as PROPERTY_SETTINGS
+from tests.oracles import SETTINGS as PROPERTY_SETTINGS
 
 SETTINGS = settings(PROPERTY_SETTINGS, max_examples=examples(120))
 HUGE = 100_000  # characters: far beyond any server's default header limit but waitress's
@@ -61,7 +61,7 @@ _apps: Dict[str, Any] = {}
 
 
 def app_for(config: Config) -> Any:
-    """The Falcon WSGI app of tests/test_properties.api_for(config), built once."""
+    """The Falcon WSGI app of tests/oracles.api_for(config), built once."""
     if config.name not in _apps:
         _apps[config.name] = api_for(config).http.server()
     return _apps[config.name]

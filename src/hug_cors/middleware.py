@@ -437,8 +437,7 @@ def _hug_templates(http: Any) -> Iterator[str]:
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
     headers, vary, refusal = answer
     if vary:
-        existing = resp.get_header("Vary")
-        headers += (("Vary", vary if existing is None else merge_vary(existing, vary)),)
+        headers += (("Vary", merge_vary(resp.get_header("Vary"), vary)),)
     resp.set_headers(headers)
     if refusal is not None:
         if debug:  # refusals are loggable(): quoted, ASCII, short, safe in a header

@@ -43,6 +43,20 @@ def test_configure_swaps_in_a_new_policy() -> None:
     assert answered["access-control-max-age"] == "60"  # what was not given is kept
 
 
+def test_configure_changes_the_policies_of_routes_already_served() -> None:
+    """Responses after configure() answer under the new route policies, also for routes
+    whose policy the middleware had already looked up."""
+    api, middleware = build(allow_origins=[ORIGIN], route_policies={"/demo": None})
+    client = testing.TestClient(api.http.server())
+    page = {"Origin": ORIGIN}
+    assert "Access-Control-Allow-Origin" not in client.simulate_get("/demo", headers=page).headers
+    middleware.configure(route_policies={})
+    answered = client.simulate_get("/demo", headers=page)
+    assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN
+    middleware.configure(route_policies={"/demo": None})
+    assert "Access-Control-Allow-Origin" not in client.simulate_get("/demo", headers=page).headers
+
+
 def test_a_failed_configure_leaves_the_old_policy_in_place() -> None:
     api, middleware = build(allow_origins=[ORIGIN])
     old = middleware.policy

@@ -126,3 +126,10 @@ def cors_headers(response: Any) -> Dict[str, str]:
         for name, value in response.headers
         if name.lower().startswith("access-control-")
     }
+
+
+class RefuseEverything:
+    """Another middleware that answers before routing: a 403 for every request."""
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        raise falcon.HTTPForbidden()

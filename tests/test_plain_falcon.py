@@ -10,6 +10,7 @@ from falcon import testing
 from falcon.routing import CompiledRouter
 
 from hug_cors import CORSMiddleware, route_policy
+from tests.helpers import RefuseEverything
 
 ORIGIN = "https://app.example.com"
 
@@ -213,3 +214,24 @@ def test_two_resources_of_one_class_keep_their_own_policies() -> None:
     client = testing.TestClient(app)
     assert "Access-Control-Allow-Origin" not in get_from_the_page(client, "/admin/report").headers
     assert get_from_the_page(client, "/report").headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
+class TenantRouter(PathRouter):
+    """A router of one's own that routes by the request, not the path alone."""
+
+    def find(self, uri: str, req: Any = None) -> Any:
+        if uri == "/exempt" and req is not None and req.get_header("X-Tenant") == "a":
+            resource = Exempt()
+            return resource, {"GET": resource.on_get}, {}, "/exempt"
+        return None
+
+
+def test_a_response_made_before_routing_asks_a_router_of_ones_own_with_the_request() -> None:
+    router = TenantRouter()
+    middleware = [RefuseEverything(), CORSMiddleware(router, allow_origins=[ORIGIN])]
+    client = testing.TestClient(falcon.API(middleware=middleware, router=router))
+    answered = client.simulate_get("/exempt", headers={"Origin": ORIGIN, "X-Tenant": "a"})
+    assert answered.status_code == 403
+    assert "Access-Control-Allow-Origin" not in answered.headers  # the route's own policy
+    answered = client.simulate_get("/exempt", headers={"Origin": ORIGIN, "X-Tenant": "b"})
+    assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN  # no route: the default

@@ -16,7 +16,15 @@ from falcon import testing
 from falcon.routing import CompiledRouter
 
 from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
-from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import (
+    ORIGIN,
+    OTHER_ORIGIN,
+    RefuseEverything,
+    build_api,
+    call,
+    cors_headers,
+    preflight,
+)
 
 PUBLIC = CORSPolicy(allow_origins=["*"], allow_methods=["GET"])
 _names = itertools.count()
@@ -531,4 +539,38 @@ def test_an_app_whose_every_function_has_its_own_policy_answers_with_them(
     assert "Access-Control-Allow-Origin" not in answered.headers
     answered = client.simulate_put("/exempt", headers={"Origin": ORIGIN})
     assert answered.json == "exempt"
+    assert "Access-Control-Allow-Origin" not in answered.headers
+
+
+@pytest.mark.parametrize("policy", ["own", "pattern"])
+def test_a_response_made_before_routing_carries_the_policy_of_the_route(policy: str) -> None:
+    """A middleware added before hug-cors answers 403 before Falcon routes the request:
+    the response still gets the policy of the function the path leads to, not the
+    default's."""
+    api = hug.API(f"route_policies_{next(_names)}")
+    patterns = {"/private": None} if policy == "pattern" else {}
+    api.http.add_middleware(RefuseEverything())
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN], route_policies=patterns))
+    private = lambda: "private"  # noqa: E731
+    hug.get("/private", api=api)(route_policy(None)(private) if policy == "own" else private)
+    hug.get("/public", api=api)(lambda: "public")
+    for path, readable in (("/private", False), ("/public", True)):
+        answered = call(api, "GET", path, {"Origin": ORIGIN})
+        assert answered.status.startswith("403")
+        assert bool(cors_headers(answered)) is readable, path
+
+
+def test_a_route_replaced_after_requests_were_served_answers_under_its_new_function() -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.get("/report", api=api)(lambda: "old")
+    answered = testing.TestClient(api.http.server()).simulate_get(
+        "/report", headers={"Origin": ORIGIN}
+    )
+    assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN
+    hug.get("/report", api=api)(route_policy(None)(lambda: "new"))
+    answered = testing.TestClient(api.http.server()).simulate_get(
+        "/report", headers={"Origin": ORIGIN}
+    )
+    assert answered.json == "new"
     assert "Access-Control-Allow-Origin" not in answered.headers

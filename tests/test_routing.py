@@ -216,6 +216,27 @@ def test_the_methods_of_a_falcon_resource() -> None:
     assert served_methods(None) == frozenset()
 
 
+class Fields:
+    """A resource with an attribute named like a namedtuple's fields, and only on_get."""
+
+    _fields = ("on_delete", "on_put")
+
+    def on_get(self, req: Any, resp: Any) -> None: ...  # pragma: no cover - never called
+
+
+class Pair(tuple):  # type: ignore[type-arg]
+    """A resource that is a tuple, but not a namedtuple."""
+
+    def on_get(self, req: Any, resp: Any) -> None: ...  # pragma: no cover - never called
+
+
+def test_the_methods_of_resources_that_look_like_hugs() -> None:
+    """hug's routes are namedtuples whose fields name their responders; other resources
+    are asked for their responders, whatever they hold."""
+    assert served_methods(Fields()) == {"GET", "OPTIONS"}
+    assert served_methods(Pair()) == {"GET", "OPTIONS"}
+
+
 def test_no_index_for_field_converters() -> None:
     # {id:int} refuses "x": Falcon then tries the next sibling, which only running it tells.
     assert RouteIndex.build(router_of("/items/{id:int}")) is None

@@ -796,5 +796,7 @@ def test_the_answers_header_names_are_spelled_as_the_standard_does() -> None:
     """A framework that sends header names as given (the policy serves any framework)
     sends these."""
     assert CORSPolicy().actual(ORIGIN).headers == (("Access-Control-Allow-Origin", "*"),)
+    granted = CORSPolicy().preflight(ORIGIN, "GET").headers
+    assert granted[0] == ("Access-Control-Allow-Origin", "*")
     listed = CORSPolicy(allow_origins=[ORIGIN], allow_credentials=False)
     assert listed.actual(ORIGIN).headers == (("Access-Control-Allow-Origin", ORIGIN),)

@@ -328,10 +328,12 @@ def test_a_policy_on_a_function_that_serves_no_route_refuses_to_start(
     )
     with pytest.raises(ValueError, match=r"files\(\) carries a policy") as raised:
         module.api.http.server()
-    assert str(raised.value).startswith(
-        "route_policy: files() carries a policy but serves no route"
+    assert str(raised.value) == (
+        "route_policy: files() carries a policy but serves no route, sink or not-found "
+        "handler of this API, so it would be ignored (hug.static serves files through a "
+        "function of its own): use route_policies={'/static/*': ...} with the path it "
+        "serves, or remove the decorator."
     )
-    assert "route_policies={'/static/*': ...}" in str(raised.value)
 
 
 def test_a_pattern_ending_in_a_slash_is_refused_with_the_fix() -> None:
@@ -573,4 +575,15 @@ def test_a_route_replaced_after_requests_were_served_answers_under_its_new_funct
         "/report", headers={"Origin": ORIGIN}
     )
     assert answered.json == "new"
+    assert "Access-Control-Allow-Origin" not in answered.headers
+
+
+def test_an_api_made_without_a_module_starts() -> None:
+    api = hug.API()
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.get("/items", api=api)(route_policy(None)(lambda: "items"))
+    answered = testing.TestClient(api.http.server()).simulate_get(
+        "/items", headers={"Origin": ORIGIN}
+    )
+    assert answered.json == "items"
     assert "Access-Control-Allow-Origin" not in answered.headers

@@ -360,7 +360,7 @@ class CORSMiddleware:
                     "it from the path, the X-API-VERSION header or ?api_version=): give "
                     "every version the same route_policy, or serve them on different paths."
                 )
-        module = getattr(api, "module", None)
+        module = api.module  # None for hug.API() made without one
         for name, value in sorted(vars(module).items()) if module is not None else ():
             if inspect.isfunction(value) and ATTRIBUTE in vars(value) and id(value) not in served:
                 raise ValueError(

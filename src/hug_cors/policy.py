@@ -208,7 +208,7 @@ class CORSPolicy:
             + ["Access-Control-Request-Private-Network"]
         )
         # Ready-made answers: an exact origin's costs one dict lookup per request.
-        self._wildcard_answer = Answer((("Access-Control-Allow-Origin", "*"), *self._exposed))
+        self._wildcard_answer = Answer(self._origin_headers("*") + self._exposed)
         self._no_origin_answer = Answer((), "Origin")
         self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
         self._exact_answers = {

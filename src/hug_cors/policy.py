@@ -56,6 +56,8 @@ SAFELISTED_RESPONSE_HEADERS = frozenset(
     | {"expires", "last-modified", "pragma"}
 )
 FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+# The origin header of the wildcard policy, on preflights and actual responses alike.
+WILDCARD_ORIGIN = (("Access-Control-Allow-Origin", "*"),)
 # A longer Access-Control-Request-Headers is refused rather than parsed and echoed.
 MAX_REQUEST_HEADERS_LENGTH = 4096
 # A browser's method is a short token: a longer one is refused, never echoed.
@@ -208,7 +210,7 @@ class CORSPolicy:
             + ["Access-Control-Request-Private-Network"]
         )
         # Ready-made answers: an exact origin's costs one dict lookup per request.
-        self._wildcard_answer = Answer(self._origin_headers("*") + self._exposed)
+        self._wildcard_answer = Answer(WILDCARD_ORIGIN + self._exposed)
         self._no_origin_answer = Answer((), "Origin")
         self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
         self._exact_answers = {
@@ -356,7 +358,7 @@ class CORSPolicy:
 
     def _origin_headers(self, origin: str) -> Tuple[Tuple[str, str], ...]:
         if self.allow_all_origins:
-            return (("Access-Control-Allow-Origin", "*"),)
+            return WILDCARD_ORIGIN
         if self.allow_credentials:
             return (
                 ("Access-Control-Allow-Origin", origin),

@@ -235,3 +235,29 @@ def test_a_response_made_before_routing_asks_a_router_of_ones_own_with_the_reque
     assert "Access-Control-Allow-Origin" not in answered.headers  # the route's own policy
     answered = client.simulate_get("/exempt", headers={"Origin": ORIGIN, "X-Tenant": "b"})
     assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN  # no route: the default
+
+
+class ModulelessResponder:
+    """A responder without ``__module__``, as ``functools.partial`` objects (Falcon's own
+    default responders) are before Python 3.10."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__module__":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+    def __call__(self, req: Any, resp: Any) -> None:
+        resp.media = "moduleless"
+
+
+class Moduleless:
+    on_get = ModulelessResponder()
+
+
+def test_a_responder_without_a_module_is_served_with_cors() -> None:
+    router = CompiledRouter()
+    app = falcon.API(middleware=[CORSMiddleware(router, allow_origins=[ORIGIN])], router=router)
+    app.add_route("/moduleless", Moduleless())
+    answered = testing.TestClient(app).simulate_get("/moduleless", headers={"Origin": ORIGIN})
+    assert answered.json == "moduleless"
+    assert answered.headers["Access-Control-Allow-Origin"] == ORIGIN

@@ -328,7 +328,9 @@ def _own_policy(responder: object) -> RoutePolicy:
 def _handler(route: Route, method: str, responder: object) -> Hashable:
     """What identifies the function Falcon calls: a bound method is made anew on each
     access, and Falcon's own default responders (OPTIONS, 405) are one per route."""
-    if responder.__module__ == "falcon.responders":
+    # Not responder.__module__: functools.partial, Falcon's default responders, has none
+    # before Python 3.10.
+    if getattr(responder, "__module__", None) == "falcon.responders":
         return (id(route.resource), method)
     owner = getattr(responder, "__self__", None)
     return (id(owner), id(getattr(responder, "__func__", responder)))

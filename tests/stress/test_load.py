@@ -1,12 +1,12 @@
 """Load and concurrency against real multi-threaded servers, each run as a subprocess:
 waitress with threads, and gunicorn's threaded worker (``-w 1 --threads N``).
 
-200,000 requests per server, a mix of allowed, refused and hostile ones, every request with
+100,000 requests per server, a mix of allowed, refused and hostile ones, every request with
 an origin of its own (``https://c<n>.example.com``), over several keep-alive connections at
 once. Checked on every response: no 5xx; ``Access-Control-Allow-Origin`` is the request's
 own origin or absent (never another request's); it is present exactly when the origin is
 allowed; the response is the request's own (``X-Request-Id`` echoed). The resident memory
-of the process serving the requests after 200,000 requests is within 5% of what it was
+of the process serving the requests after 100,000 requests is within 5% of what it was
 after 20,000.
 """
 
@@ -29,7 +29,7 @@ from tests.stress.support import (
     waitress_command,
 )
 
-TOTAL = 200_000
+TOTAL = 100_000
 CHECKPOINT = 20_000
 CONNECTIONS = 32  # concurrent keep-alive connections, one client thread each
 THREADS = 8  # server threads

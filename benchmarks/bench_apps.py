@@ -99,7 +99,7 @@ class PreflightFloor:
 
     def __init__(self, api: hug.API, find_route: bool) -> None:
         from hug_cors import CORSPolicy
-        from hug_cors.routing import RouteFinder
+        from hug_cors._route_index import RouteFinder
 
         http = api.http
         self.routes = RouteFinder(lambda: http.falcon._router) if find_route else None

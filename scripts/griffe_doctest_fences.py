@@ -26,8 +26,8 @@ REFERENCE = {
         "hug_cors.CORSPolicy",
         "hug_cors.route_policy",
         "hug_cors.explain",
-        "hug_cors.browser.Explanation",
-        "hug_cors.browser.browser_accepts",
+        "hug_cors.Explanation",
+        "hug_cors.browser_accepts",
         "hug_cors.CORSConfigurationWarning",
         "hug_cors.Answer",
     )

@@ -46,7 +46,7 @@ def statuses() -> dict[str, str]:
 
 
 def module_of(mutant: str) -> str:
-    """`hug_cors.policy.x_allow__mutmut_3` -> `hug_cors.policy`."""
+    """`hug_cors._policy.x_allow__mutmut_3` -> `hug_cors._policy`."""
     parts = mutant.split(".")
     for index, part in enumerate(parts):
         if part.startswith(("x_", "xǁ")):

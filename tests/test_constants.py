@@ -12,8 +12,8 @@ import falcon
 import pytest
 
 from hug_cors import CORSConfigurationWarning, CORSPolicy
-from hug_cors.policy import merge_vary
-from hug_cors.routing import served_methods
+from hug_cors._policy import merge_vary
+from hug_cors._route_index import served_methods
 
 ORIGIN = "https://app.example.com"
 

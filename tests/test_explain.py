@@ -1,6 +1,6 @@
 """``explain`` and ``python -m hug_cors explain``, a browser's CORS checks without one.
 
-Through the public API only: ``hug_cors.explain``, ``hug_cors.browser.browser_accepts``
+Through the public API only: ``hug_cors.explain``, ``hug_cors.browser_accepts``
 (the browser-side check on its own) and the command line, run both as a subprocess and
 through ``main()``.
 """
@@ -20,10 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hug_cors import CORSMiddleware, CORSPolicy, explain
+from hug_cors import Answer, CORSMiddleware, CORSPolicy, Explanation, browser_accepts, explain
 from hug_cors.__main__ import main
-from hug_cors.browser import Explanation, browser_accepts
-from hug_cors.policy import Answer
 from tests.helpers import examples
 
 APP = "https://app.example.com"

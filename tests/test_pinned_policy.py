@@ -15,7 +15,7 @@ from typing import Optional
 import pytest
 
 from hug_cors import Answer, CORSConfigurationWarning, CORSMiddleware, CORSPolicy
-from hug_cors.policy import loggable, merge_vary
+from hug_cors._policy import loggable, merge_vary
 from tests.helpers import ORIGIN, build_api, call, cors_headers, preflight
 
 PREFLIGHT_VARY = (

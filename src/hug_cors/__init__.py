@@ -6,16 +6,18 @@
 >>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
 """
 
-from .browser import explain
-from .middleware import CORSMiddleware
-from .policy import Answer, CORSConfigurationWarning, CORSPolicy
-from .routes import route_policy
+from ._explain import Explanation, browser_accepts, explain
+from ._middleware import CORSMiddleware
+from ._policy import Answer, CORSConfigurationWarning, CORSPolicy
+from ._route_policies import route_policy
 
 __all__ = [
     "Answer",
     "CORSConfigurationWarning",
     "CORSMiddleware",
     "CORSPolicy",
+    "Explanation",
+    "browser_accepts",
     "explain",
     "route_policy",
 ]

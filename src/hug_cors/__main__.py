@@ -27,8 +27,8 @@ import traceback
 import warnings
 from typing import List, Optional, Sequence
 
-from .browser import explain
-from .policy import CORSPolicy
+from ._explain import explain
+from ._policy import CORSPolicy
 
 __all__ = ["main"]
 

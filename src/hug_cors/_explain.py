@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from .origins import parse_origin, split_origin
-from .policy import (
+from ._origins import parse_origin, split_origin
+from ._policy import (
     FORBIDDEN_METHODS,  # fetch() throws a TypeError for these: nothing is sent
     NON_WILDCARD_HEADER,
     SAFELISTED_METHODS,
@@ -36,7 +36,7 @@ from .policy import (
     CORSPolicy,
     loggable,
 )
-from .policy import (
+from ._policy import (
     SAFELISTED_RESPONSE_HEADERS as ALWAYS_READABLE,
 )
 

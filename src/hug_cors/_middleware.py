@@ -28,8 +28,9 @@ from typing import (
 
 import falcon
 
-from .policy import Answer, CORSPolicy, _warn, loggable, merge_vary
-from .routes import (
+from ._policy import Answer, CORSPolicy, _warn, loggable, merge_vary
+from ._route_index import RouteFinder, RouterSnapshot, all_routes, served_methods
+from ._route_policies import (
     ATTRIBUTE,
     INHERIT,
     PathPolicies,
@@ -40,7 +41,6 @@ from .routes import (
     function_of,
     sink_templates,
 )
-from .routing import RouteFinder, RouterSnapshot, all_routes, served_methods
 
 __all__ = ["CORSMiddleware"]
 

@@ -39,7 +39,7 @@ from typing import (
     Union,
 )
 
-from .origins import OriginMatcher
+from ._origins import OriginMatcher
 
 __all__ = ["Answer", "CORSConfigurationWarning", "CORSPolicy", "loggable", "merge_vary"]
 

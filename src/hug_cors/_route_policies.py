@@ -43,8 +43,8 @@ from typing import (
     Union,
 )
 
-from .policy import CORSPolicy
-from .routing import Route
+from ._policy import CORSPolicy
+from ._route_index import Route
 
 __all__ = [
     "INHERIT",

@@ -17,7 +17,7 @@ from falcon.routing import CompiledRouter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hug_cors.routing import RouteFinder, RouteIndex, served_methods
+from hug_cors._route_index import RouteFinder, RouteIndex, served_methods
 from tests.helpers import examples
 
 _names = itertools.count()

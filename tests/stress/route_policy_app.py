@@ -5,7 +5,8 @@ in ``test_route_policy_leaks.py`` (``waitress --call tests.stress.route_policy_a
 The default policy lets ``https://app.example.com`` call with credentials; the admin
 routes allow only ``https://admin.example.com``; ``/private/data``, ``/versioned``, the
 ``/files`` sink and the not-found handler carry ``@route_policy(None)`` (no CORS at all).
-``/public`` keeps the default. ``app_admin_pattern_only`` leaves out the
+``/public`` keeps the default. An access check after hug-cors refuses any request that
+carries ``X-Deny`` before routing. ``app_admin_pattern_only`` leaves out the
 ``"/v*/admin/*"`` pattern. Every handler names itself in its body and in an
 ``X-Handler`` header, so that a client which reads only the head of a response (the raw
 client of ``support.py``) still knows which handler ran.
@@ -17,12 +18,22 @@ handlers annotate nothing else: hug would apply a return annotation to their out
 
 from typing import Any, Dict
 
+import falcon
 import hug
 
 from hug_cors import CORSMiddleware, CORSPolicy, route_policy
 
 APP_ORIGIN = "https://app.example.com"  # allowed by the default policy only
 ADMIN_ORIGIN = "https://admin.example.com"  # allowed by the admin routes only
+
+
+class AccessCheck:
+    """Another middleware, added after hug-cors, that refuses a request carrying
+    ``X-Deny`` with a 403 before routing, as an authentication or rate-limit check does."""
+
+    def process_request(self, request: Any, response: Any) -> None:
+        if request.get_header("X-Deny"):
+            raise falcon.HTTPForbidden(description="denied before routing")
 
 
 def build_api(name: str, versioned_pattern: bool) -> hug.API:
@@ -35,6 +46,7 @@ def build_api(name: str, versioned_pattern: bool) -> hug.API:
     api.http.add_middleware(
         CORSMiddleware(api, allow_origins=[APP_ORIGIN], route_policies=route_policies)
     )
+    api.http.add_middleware(AccessCheck())
 
     def named(response: Any, handler: str) -> Dict[str, str]:
         response.set_header("X-Handler", handler)

@@ -17,7 +17,9 @@ origin is allowed there, so the checks can tell a refusal from a broken middlewa
 
 Each server runs the API twice over: with the patterns ``"/admin/*"`` and
 ``"/v*/admin/*"``, and with ``"/admin/*"`` alone, where only the route hug dispatches to
-can tell that ``/v1/admin/users`` is an admin route.
+can tell that ``/v1/admin/users`` is an admin route. The same spellings are sent again with
+a header that makes another middleware refuse them before routing: its 403 must carry the
+policy of the route all the same.
 """
 
 from __future__ import annotations
@@ -111,11 +113,13 @@ def server(
         yield Server(name, app, port)
 
 
-def send(server: Server, method: str, target: str, origin: str) -> Response:
-    """One request on a fresh connection, the target as given, with ``Origin``."""
+def send(server: Server, method: str, target: str, origin: str, *extra: str) -> Response:
+    """One request on a fresh connection, the target as given, with ``Origin`` and the
+    ``extra`` header lines."""
     lines = [f"{method} {target} HTTP/1.1", "Host: api.example.com", f"Origin: {origin}"]
     if method == "OPTIONS":  # a preflight for a GET
         lines.append("Access-Control-Request-Method: GET")
+    lines.extend(extra)
     connection = RawConnection(server.port)
     try:
         return connection.request(("\r\n".join(lines) + "\r\n\r\n").encode("ascii"))
@@ -200,6 +204,21 @@ def test_preflight_is_answered_under_the_handlers_policy(
         assert "GET" in [m.strip() for m in methods.split(",")], context
     else:
         assert methods is None, context
+
+
+@pytest.mark.parametrize("origin", [APP_ORIGIN, ADMIN_ORIGIN])
+@pytest.mark.parametrize("spelling", SPELLINGS, ids=ids)
+def test_a_refusal_before_routing_answers_under_the_policy_of_the_route(
+    server: Server, spelling: Spelling, origin: str
+) -> None:
+    """Another middleware's 403, raised in its ``process_request`` before Falcon routes
+    the request: no handler runs, and the answer carries the CORS headers of the policy of
+    the function the path leads to, never the default over it."""
+    response = send(server, "GET", spelling.target, origin, "X-Deny: yes")
+    context = describe(server, "GET (denied)", spelling, origin, response)
+    assert response.status == 403, context
+    assert response.get("x-handler") is None, context
+    check_cors(response, spelling, origin, context)
 
 
 class Unserved(NamedTuple):

@@ -28,6 +28,8 @@ REFERENCE = {
         "hug_cors.explain",
         "hug_cors.Explanation",
         "hug_cors.browser_accepts",
+        "hug_cors.CORSConfigurationError",
+        "hug_cors.CORSConfigurationTypeError",
         "hug_cors.CORSConfigurationWarning",
         "hug_cors.Answer",
     )

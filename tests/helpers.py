@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import itertools
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Type
 
 import falcon
 import hug
+import pytest
 
-from hug_cors import CORSMiddleware
+from hug_cors import CORSConfigurationError, CORSMiddleware
 
 # mutmut sets MUTANT_UNDER_TEST in every process that runs the tests against mutants. A
 # surviving mutant runs the whole suite, property tests included, so there each of those
@@ -22,6 +23,27 @@ UNDER_MUTATION = "MUTANT_UNDER_TEST" in os.environ
 def examples(count: int) -> int:
     """``count`` hypothesis examples; at most 40 under mutation testing."""
     return min(count, 40) if UNDER_MUTATION else count
+
+
+def configuration_error(
+    build: Callable[[], object],
+    parameter: str,
+    value: object,
+    kind: Type[CORSConfigurationError] = CORSConfigurationError,
+) -> CORSConfigurationError:
+    """The configuration error that ``build()`` raises, checked to be exactly of ``kind``
+    (pass :class:`~hug_cors.CORSConfigurationTypeError` for a value of the wrong type) and
+    to name ``parameter`` and the refused ``value``; returned for further checks."""
+    with pytest.raises(kind) as raised:
+        build()
+    refused = raised.value
+    assert type(refused) is kind, f"{type(refused).__name__} raised, not {kind.__name__}"
+    # Messages spelled out: pytest does not rewrite the assertions of this module.
+    assert (refused.parameter, refused.value) == (parameter, value), (
+        f"names {refused.parameter!r}, {refused.value!r}, not {parameter!r}, {value!r}: {refused}"
+    )
+    assert str(refused) == f"{refused.problem} {refused.fix}", repr(str(refused))
+    return refused
 
 
 ORIGIN = "https://app.example.com"

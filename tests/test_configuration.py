@@ -1,14 +1,17 @@
 """The public API: configuration is checked, normalised and frozen at construction.
 
-A configuration that cannot be right raises ``TypeError`` or ``ValueError`` whose
-message names the parameter, shows the bad value and says how to fix it; one that is
+A configuration that cannot be right raises :class:`CORSConfigurationError` (a
+``ValueError``; for a value of the wrong type, also a ``TypeError``) whose fields and
+message name the parameter, show the bad value and say how to fix it; one that is
 legal but risky warns with :class:`CORSConfigurationWarning`; a constructed
 middleware or policy never changes.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
+import pickle
 import re
 import types
 import warnings
@@ -18,8 +21,14 @@ import falcon
 import hug
 import pytest
 
-from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy
-from tests.helpers import ORIGIN, build_api, call, cors_headers, preflight
+from hug_cors import (
+    CORSConfigurationError,
+    CORSConfigurationTypeError,
+    CORSConfigurationWarning,
+    CORSMiddleware,
+    CORSPolicy,
+)
+from tests.helpers import ORIGIN, build_api, call, configuration_error, cors_headers, preflight
 
 _names = itertools.count()
 
@@ -121,13 +130,13 @@ REJECTED = [
     pytest.param(
         {"allow_origins": ["https://app.example.com:99999"]},
         ValueError,
-        ["allow_origins", "'https://app.example.com:99999'", "65535"],
+        ["allow_origins", "'https://app.example.com:99999'", "'https://app.example.com'"],
         id="origin-with-port-out-of-range",
     ),
     pytest.param(
         {"allow_origins": ["https://app.example.com:abc"]},
         ValueError,
-        ["allow_origins", "'https://app.example.com:abc'", "65535"],
+        ["allow_origins", "'https://app.example.com:abc'", "'https://app.example.com'"],
         id="origin-with-non-numeric-port",
     ),
     pytest.param(
@@ -217,31 +226,31 @@ REJECTED = [
     pytest.param(
         {"allow_origins": ["*"], "allow_credentials": True},
         ValueError,
-        ["allow_credentials", "allow_origins", "allow_credentials=False"],
+        ["allow_credentials", "True", "allow_origins=[", "allow_credentials=False"],
         id="explicit-credentials-with-star",
     ),
     pytest.param(
         {"allow_origins": None, "allow_credentials": True},
         ValueError,
-        ["allow_credentials", "allow_origins", "allow_credentials=False"],
+        ["allow_credentials", "True", "allow_origins=[", "allow_credentials=False"],
         id="explicit-credentials-with-default-star",
     ),
     pytest.param(
         {"allow_origins": [ORIGIN], "allow_credentials": "yes"},
         TypeError,
-        ["allow_credentials", "'yes'", "True or False"],
+        ["allow_credentials", "'yes'", "allow_credentials=True or allow_credentials=False"],
         id="allow_credentials-not-bool",
     ),
     pytest.param(
         {"allow_origins": [ORIGIN], "allow_credentials": 1},
         TypeError,
-        ["allow_credentials", "1", "True or False"],
+        ["allow_credentials", "1", "allow_credentials=True or allow_credentials=False"],
         id="allow_credentials-int",
     ),
     pytest.param(
         {"allow_private_network": "true"},
         TypeError,
-        ["allow_private_network", "'true'", "True or False"],
+        ["allow_private_network", "'true'", "allow_private_network=False"],
         id="allow_private_network-not-bool",
     ),
     pytest.param(
@@ -337,69 +346,102 @@ REJECTED = [
     pytest.param(
         {"allow_origin_regex": r"https://([a-z]+\.example\.com"},
         ValueError,
-        ["allow_origin_regex", r"'https://([a-z]+\\.example\\.com'", "missing )", "fullmatch"],
+        ["allow_origin_regex", r"'https://([a-z]+\\.example\\.com'", "fullmatch"],
         id="allow_origin_regex-does-not-compile",
     ),
     pytest.param(
         {"allow_origin_regex": 42},
         TypeError,
-        ["allow_origin_regex", "42", "re.Pattern"],
+        ["allow_origin_regex", "42", "allow_origin_regex=r'https://"],
         id="allow_origin_regex-int",
     ),
     pytest.param(
         {"allow_origin_regex": [r"https://a\.example\.com"]},
         TypeError,
-        ["allow_origin_regex", r"['https://a\\.example\\.com']", "re.Pattern"],
+        ["allow_origin_regex", r"['https://a\\.example\\.com']", "allow_origin_regex=r'https://"],
         id="allow_origin_regex-list",
     ),
 ]
 
 
-@pytest.mark.parametrize(("config", "error", "fragments"), REJECTED)
+@pytest.mark.parametrize(("config", "error", "fields"), REJECTED)
 def test_rejected_configuration_names_parameter_value_and_fix(
-    config: Dict[str, Any], error: Type[Exception], fragments: List[str]
+    config: Dict[str, Any], error: Type[Exception], fields: List[str]
 ) -> None:
-    with pytest.raises(error) as raised:
+    """``fields``: the parameter, the refused value's repr, then what the fix says."""
+    parameter, value, *fix = fields
+    with pytest.raises(CORSConfigurationError) as raised:
         CORSMiddleware(new_api(), **config)
-    assert type(raised.value) is error
-    message = str(raised.value)
-    for fragment in fragments:
-        assert fragment in message, f"{fragment!r} missing from {message!r}"
+    refused = raised.value
+    assert isinstance(refused, error)
+    assert isinstance(refused, TypeError) == (type(refused) is CORSConfigurationTypeError)
+    assert (refused.parameter, repr(refused.value)) == (parameter, value)
+    assert value in refused.problem  # the message shows the value it refuses
+    for fragment in fix:
+        assert fragment in refused.fix, f"{fragment!r} missing from the fix {refused.fix!r}"
+    assert str(refused) == f"{refused.problem} {refused.fix}"
 
 
 @pytest.mark.parametrize("name", ["Set-Cookie", "set-cookie2", "SET-COOKIE"])
 def test_set_cookie_is_refused_in_expose_headers(name: str) -> None:
-    with pytest.raises(ValueError, match=r"expose_headers") as raised:
-        CORSMiddleware(new_api(), allow_origins=[ORIGIN], expose_headers=["X-Total-Count", name])
-    # Header names are case-insensitive: the message may show the name in any case.
-    assert repr(name).lower() in str(raised.value).lower()
-    assert "Remove it" in str(raised.value)
+    # Header names are case-insensitive: the error names the one refused in lower case.
+    refused = configuration_error(
+        lambda: CORSMiddleware(
+            new_api(), allow_origins=[ORIGIN], expose_headers=["X-Total-Count", name]
+        ),
+        "expose_headers",
+        name.lower(),
+    )
+    assert refused.fix == "Remove it."
 
 
 @pytest.mark.parametrize(
-    ("config", "error"),
+    ("config", "error", "parameter", "value"),
     [
-        ({"allow_origins": ["https://app.example.com/"]}, ValueError),
-        ({"allow_origins": ORIGIN}, TypeError),
-        ({"allow_origins": ["*"], "allow_credentials": True}, ValueError),
-        ({"allow_methods": ["TRACE"]}, ValueError),
-        ({"max_age": -5}, ValueError),
+        (
+            {"allow_origins": ["https://app.example.com/"]},
+            CORSConfigurationError,
+            "allow_origins",
+            "https://app.example.com/",
+        ),
+        ({"allow_origins": ORIGIN}, CORSConfigurationTypeError, "allow_origins", ORIGIN),
+        (
+            {"allow_origins": ["*"], "allow_credentials": True},
+            CORSConfigurationError,
+            "allow_credentials",
+            True,
+        ),
+        ({"allow_methods": ["TRACE"]}, CORSConfigurationError, "allow_methods", "TRACE"),
+        ({"max_age": -5}, CORSConfigurationError, "max_age", -5),
     ],
 )
 def test_policy_checks_configuration_like_the_middleware(
-    config: Dict[str, Any], error: Type[Exception]
+    config: Dict[str, Any], error: Type[CORSConfigurationError], parameter: str, value: object
 ) -> None:
-    with pytest.raises(error):
-        CORSPolicy(**config)
+    configuration_error(lambda: CORSPolicy(**config), parameter, value, error)
 
 
 def test_plain_string_is_not_taken_as_a_list_of_characters() -> None:
     # hug's class tests `origin in "https://a.com"`, a substring test that lets in
     # "https://a.co" and "http"; iterated as a list, it would be its characters. Refused.
-    with pytest.raises(TypeError):
-        CORSMiddleware(new_api(), allow_origins="https://a.com")
-    with pytest.raises(TypeError):
-        CORSMiddleware(new_api(), allow_origins=b"https://a.com")
+    configuration_error(
+        lambda: CORSMiddleware(new_api(), allow_origins="https://a.com"),
+        "allow_origins",
+        "https://a.com",
+        CORSConfigurationTypeError,
+    )
+    configuration_error(
+        lambda: CORSMiddleware(new_api(), allow_origins=b"https://a.com"),
+        "allow_origins",
+        b"https://a.com",
+        CORSConfigurationTypeError,
+    )
+
+
+API_FIX = (
+    "write CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+    "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
+)
 
 
 @pytest.mark.parametrize(
@@ -414,15 +456,24 @@ def test_plain_string_is_not_taken_as_a_list_of_characters() -> None:
     ],
 )
 def test_api_that_is_not_a_hug_api_is_a_type_error(not_an_api: Any) -> None:
-    with pytest.raises(TypeError, match=r"api") as raised:
-        CORSMiddleware(not_an_api, allow_origins=[ORIGIN])
-    assert "hug.API(__name__)" in str(raised.value)
+    refused = configuration_error(
+        lambda: CORSMiddleware(not_an_api, allow_origins=[ORIGIN]),
+        "api",
+        not_an_api,
+        CORSConfigurationTypeError,
+    )
+    assert refused.fix == API_FIX
 
 
 def test_api_http_instead_of_api_is_a_type_error() -> None:
     api = new_api()
-    with pytest.raises(TypeError, match=r"hug\.API\(__name__\)"):
-        CORSMiddleware(api.http, allow_origins=[ORIGIN])
+    refused = configuration_error(
+        lambda: CORSMiddleware(api.http, allow_origins=[ORIGIN]),
+        "api",
+        api.http,
+        CORSConfigurationTypeError,
+    )
+    assert refused.fix == API_FIX
 
 
 # --- Normalisation -----------------------------------------------------------------------
@@ -715,3 +766,101 @@ def test_hug_positional_order_is_kept() -> None:
     assert middleware.allow_origins == [ORIGIN]
     assert middleware.allow_credentials is False
     assert middleware.max_age == 600
+
+
+def test_the_middleware_takes_hugs_positional_parameters_and_the_rest_by_keyword() -> None:
+    """hug's class takes (api, allow_origins, allow_credentials, max_age) by position;
+    ours takes those the same way, and every parameter it adds by keyword only."""
+    from hug.middleware import CORSMiddleware as HugCORSMiddleware
+
+    hugs = list(inspect.signature(HugCORSMiddleware).parameters)
+    ours = inspect.signature(CORSMiddleware).parameters.values()
+    positional = [p.name for p in ours if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == hugs == ["api", "allow_origins", "allow_credentials", "max_age"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in ours if p.name not in positional)
+    api = new_api()
+    assert CORSMiddleware(api, [ORIGIN], False, 5).max_age == 5
+    with pytest.raises(TypeError):
+        CORSMiddleware(api, [ORIGIN], False, 5, ["PUT"])  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        CORSPolicy([ORIGIN], False, 5, ["PUT"])  # type: ignore[misc]
+
+
+def test_the_policy_takes_the_middlewares_parameters_with_the_same_defaults() -> None:
+    middleware = inspect.signature(CORSMiddleware).parameters
+    policy = inspect.signature(CORSPolicy).parameters
+    assert list(policy) == [p for p in middleware if p not in ("api", "route_policies", "debug")]
+    for name, parameter in policy.items():
+        assert (parameter.default, parameter.kind) == (
+            middleware[name].default,
+            middleware[name].kind,
+        ), name
+
+
+def test_configure_and_config_take_every_parameter_of_the_constructor() -> None:
+    names = [p for p in inspect.signature(CORSMiddleware).parameters if p != "api"]
+    middleware = CORSMiddleware(new_api())
+    assert list(middleware.config) == names
+    assert middleware.config == {
+        name: p.default
+        for name, p in inspect.signature(CORSMiddleware).parameters.items()
+        if name != "api"
+    }
+    with pytest.raises(CORSConfigurationTypeError) as unknown:
+        middleware.configure(allow_origin=[ORIGIN])
+    assert unknown.value.fix == f"it takes {', '.join(names)}."
+
+
+def test_the_command_line_has_a_flag_for_every_parameter_of_the_policy() -> None:
+    """Each flag left out gives the parameter's default; each given reaches the policy."""
+    from hug_cors.__main__ import build_parser
+
+    parser = build_parser()
+    defaults = vars(parser.parse_args(["explain", "--origin", ORIGIN]))
+    policy = inspect.signature(CORSPolicy).parameters
+    assert {name: defaults[name] for name in policy} == {
+        name: list(p.default) if isinstance(p.default, tuple) else p.default
+        for name, p in policy.items()
+    }
+    flags = ["--allow-origin", ORIGIN, "--no-allow-credentials", "--max-age", "5"]
+    flags += ["--allow-method", "PUT", "--allow-header", "X-A", "--expose-header", "X-B"]
+    flags += ["--allow-origin-regex", "https://x", "--allow-private-network"]
+    given = vars(parser.parse_args(["explain", "--origin", ORIGIN, *flags]))
+    assert {name: given[name] for name in policy} == {
+        "allow_origins": [ORIGIN],
+        "allow_credentials": False,
+        "max_age": 5,
+        "allow_methods": ["PUT"],
+        "allow_headers": ["X-A"],
+        "expose_headers": ["X-B"],
+        "allow_origin_regex": "https://x",
+        "allow_private_network": True,
+    }
+
+
+def test_a_configuration_error_is_data_and_survives_pickling() -> None:
+    with pytest.raises(CORSConfigurationError) as raised:
+        CORSPolicy(max_age=-5)
+    error = raised.value
+    assert isinstance(error, ValueError)
+    assert not isinstance(error, TypeError)
+    assert (error.parameter, error.value, error.problem, error.fix) == (
+        "max_age",
+        -5,
+        "max_age: -5 is negative;",
+        "use 0 (no caching) or more seconds.",
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.parameter, copy.value, copy.fix) == (
+        CORSConfigurationError,
+        str(error),
+        "max_age",
+        -5,
+        error.fix,
+    )
+    assert type(copy).__module__ == "hug_cors"  # where tracebacks say it comes from
+    with pytest.raises(CORSConfigurationTypeError) as wrong_type:
+        CORSPolicy(allow_origins=ORIGIN)  # type: ignore[arg-type]
+    assert isinstance(wrong_type.value, TypeError)
+    assert isinstance(wrong_type.value, ValueError)
+    assert (wrong_type.value.parameter, wrong_type.value.value) == ("allow_origins", ORIGIN)

@@ -7,7 +7,16 @@ import logging
 
 import pytest
 
-from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from hug_cors import CORSConfigurationTypeError
+from tests.helpers import (
+    ORIGIN,
+    OTHER_ORIGIN,
+    build_api,
+    call,
+    configuration_error,
+    cors_headers,
+    preflight,
+)
 
 
 def test_debug_is_off_by_default() -> None:
@@ -66,5 +75,4 @@ def test_the_debug_header_never_carries_what_a_header_cannot() -> None:
 
 
 def test_debug_must_be_a_bool() -> None:
-    with pytest.raises(TypeError, match="debug must be True or False"):
-        build_api(debug="yes")
+    configuration_error(lambda: build_api(debug="yes"), "debug", "yes", CORSConfigurationTypeError)

@@ -3,6 +3,7 @@ as one module, and the page's own tests (functions named ``test_...``) pass."""
 
 from __future__ import annotations
 
+import doctest
 import itertools
 import logging
 import re
@@ -72,3 +73,20 @@ def test_the_errors_guides_handler_makes_a_crash_a_readable_500(
     assert response.data == {"errors": {"server": "internal error"}}
     assert "hunter2" in caplog.text  # logged with its traceback, never sent
     assert "Traceback" in caplog.text
+
+
+PYCON_PAGES = sorted(
+    path.name for path in DOCS.glob("*.md") if "```pycon" in path.read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.parametrize("page", PYCON_PAGES)
+def test_the_interactive_sessions_a_page_shows_give_what_it_shows(page: str) -> None:
+    """Each ``pycon`` block is run as a doctest: its output is what the code prints."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for number, block in enumerate(re.findall(r"^```pycon\n(.*?)^```", text, re.DOTALL | re.M)):
+        test = parser.get_doctest(block, {}, f"{page} block {number + 1}", page, 0)
+        assert test.examples, f"{page}: a pycon block without >>>"
+        runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0

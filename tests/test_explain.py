@@ -580,8 +580,12 @@ def test_the_browser_accepts_what_the_policy_allows(
     credentials: bool,
     route_methods: Optional[List[str]],
 ) -> None:
-    policy = CORSPolicy(allow_origins, allow_credentials, None, allow_methods, allow_headers)
-    result = explain(policy, origin, method, headers, credentials, route_methods)
+    policy = CORSPolicy(
+        allow_origins, allow_credentials, allow_methods=allow_methods, allow_headers=allow_headers
+    )
+    result = explain(
+        policy, origin, method, headers, credentials=credentials, route_methods=route_methods
+    )
     policy_allows = result.refusal is None and (not credentials or policy.allow_credentials)
     assert result.allowed == policy_allows, str(result)
     assert result.allowed == (result.fix is None)  # every blocked request gets a fix

@@ -14,7 +14,14 @@ from typing import Any, Callable, Dict, Tuple
 import hug
 import pytest
 
-from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
+from hug_cors import (
+    CORSConfigurationError,
+    CORSConfigurationTypeError,
+    CORSConfigurationWarning,
+    CORSMiddleware,
+    CORSPolicy,
+    route_policy,
+)
 
 FORM = "An origin is scheme://host[:port] with nothing after it; use "
 PATTERNS = (
@@ -28,12 +35,19 @@ ANCHOR = (
 
 
 def refusal(build: Callable[[], object]) -> Tuple[type, str]:
-    """The type and message of the error that ``build()`` raises."""
-    try:
+    """The built-in type (TypeError, ValueError, AttributeError) and the message of the
+    error that ``build()`` raises. A configuration error's message is its problem and its
+    fix, and its type says whether the value was of the wrong type."""
+    with pytest.raises((CORSConfigurationError, AttributeError)) as raised:
         build()
-    except (TypeError, ValueError, AttributeError) as error:
-        return type(error), str(error)
-    raise AssertionError("accepted")
+    error = raised.value
+    if isinstance(error, AttributeError):
+        return AttributeError, str(error)
+    assert str(error) == f"{error.problem} {error.fix}"
+    assert error.problem
+    assert error.fix
+    assert isinstance(error, TypeError) == isinstance(error, CORSConfigurationTypeError)
+    return (TypeError if isinstance(error, TypeError) else ValueError), str(error)
 
 
 ORIGIN_ERRORS = [
@@ -143,12 +157,14 @@ ERRORS: Dict[str, tuple] = {
     "credentials not a boolean": (
         {"allow_origins": ["https://a.example"], "allow_credentials": "yes"},
         TypeError,
-        "allow_credentials must be True or False, not 'yes'.",
+        "allow_credentials must be True or False, not 'yes': "
+        "write allow_credentials=True or allow_credentials=False.",
     ),
     "private network not a boolean": (
         {"allow_private_network": 1},
         TypeError,
-        "allow_private_network must be True or False, not 1.",
+        "allow_private_network must be True or False, not 1: "
+        "write allow_private_network=True or allow_private_network=False.",
     ),
     "max_age a string": (
         {"max_age": "600"},
@@ -168,7 +184,8 @@ ERRORS: Dict[str, tuple] = {
     "regex of another type": (
         {"allow_origin_regex": 5},
         TypeError,
-        "allow_origin_regex must be a string or re.Pattern, not 5.",
+        "allow_origin_regex must be a string or re.Pattern, not 5: "
+        r"write allow_origin_regex=r'https://[a-z0-9-]+\.example\.com'.",
     ),
     "regex matching any https origin": (
         {"allow_origin_regex": "https://.*"},
@@ -260,7 +277,7 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
     "debug not a boolean": (
         lambda: CORSMiddleware(api(), debug="yes"),
         TypeError,
-        "debug must be True or False, not 'yes'.",
+        "debug must be True or False, not 'yes': write debug=True or debug=False.",
     ),
     "an unknown parameter to configure()": (
         lambda: CORSMiddleware(api()).configure(allow_origin=["https://a.example"]),
@@ -272,7 +289,8 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
     "route_policy with a policy and keywords": (
         lambda: route_policy(CORSPolicy(), max_age=5),
         TypeError,
-        "route_policy takes a CORSPolicy (or None) or keyword arguments, not both",
+        "route_policy takes a CORSPolicy (or None) or keyword arguments, not both: "
+        "write route_policy(CORSPolicy(...)) or route_policy(allow_origins=[...]).",
     ),
     "route_policy given no policy": (
         lambda: route_policy("x"),

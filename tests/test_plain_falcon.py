@@ -9,8 +9,8 @@ import pytest
 from falcon import testing
 from falcon.routing import CompiledRouter
 
-from hug_cors import CORSMiddleware, route_policy
-from tests.helpers import RefuseEverything
+from hug_cors import CORSConfigurationTypeError, CORSMiddleware, route_policy
+from tests.helpers import RefuseEverything, configuration_error
 
 ORIGIN = "https://app.example.com"
 
@@ -104,8 +104,10 @@ def test_without_a_router_configured_methods_apply() -> None:
 
 @pytest.mark.parametrize("api", ["my_api", falcon.API()])
 def test_anything_else_is_refused_with_the_forms_that_work(api: Any) -> None:
-    with pytest.raises(TypeError, match=r"a hug\.API, a Falcon router or None"):
-        CORSMiddleware(api)
+    refused = configuration_error(
+        lambda: CORSMiddleware(api), "api", api, CORSConfigurationTypeError
+    )
+    assert refused.problem == f"api must be a hug.API, a Falcon router or None, not {api!r}:"
 
 
 class PathRouter:

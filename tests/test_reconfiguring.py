@@ -11,8 +11,8 @@ import hug
 import pytest
 from falcon import testing
 
-from hug_cors import CORSMiddleware
-from tests.helpers import ORIGIN, OTHER_ORIGIN, cors_headers, preflight
+from hug_cors import CORSConfigurationError, CORSConfigurationTypeError, CORSMiddleware, CORSPolicy
+from tests.helpers import ORIGIN, OTHER_ORIGIN, call, cors_headers, preflight
 
 _names = itertools.count()
 
@@ -60,12 +60,18 @@ def test_configure_changes_the_policies_of_routes_already_served() -> None:
 def test_a_failed_configure_leaves_the_old_policy_in_place() -> None:
     api, middleware = build(allow_origins=[ORIGIN])
     old = middleware.policy
-    with pytest.raises(ValueError, match="trailing slash"):
+    with pytest.raises(CORSConfigurationError) as bad_value:
         middleware.configure(allow_origins=["https://new.example.com/"])
-    with pytest.raises(TypeError, match="unknown parameter 'allow_origin'"):
-        middleware.configure(allow_origin=[OTHER_ORIGIN])
-    with pytest.raises(TypeError, match="unknown parameter 'api'"):
-        middleware.configure(api=None)
+    assert (bad_value.value.parameter, bad_value.value.value) == (
+        "allow_origins",
+        "https://new.example.com/",
+    )
+    assert bad_value.value.fix.endswith("use 'https://new.example.com'.")
+    for name in ("allow_origin", "api"):
+        with pytest.raises(CORSConfigurationTypeError) as unknown:
+            middleware.configure(**{name: None})
+        assert unknown.value.parameter == name
+        assert "it takes allow_origins, allow_credentials, max_age," in unknown.value.fix
     assert middleware.policy is old
     assert cors_headers(preflight(api))["access-control-allow-origin"] == ORIGIN
 
@@ -108,3 +114,56 @@ def test_requests_in_flight_see_the_old_or_the_new_policy_never_a_mix() -> None:
             reader.result(timeout=60)
     assert errors == []
     assert seen == {"1", "2"}
+
+
+def answers(api: Any) -> List[Any]:
+    """What a preflight and a GET from an allowed and a refused origin get."""
+    responses = [
+        preflight(api, origin=origin, method="PUT") for origin in (ORIGIN, "https://x.example")
+    ]
+    responses += [
+        call(api, "GET", "/demo", {"Origin": origin}) for origin in (ORIGIN, "https://x.example")
+    ]
+    return [(response.status, sorted(response.headers_dict.items())) for response in responses]
+
+
+def test_the_configuration_reads_back_whole_and_reapplies_unchanged() -> None:
+    admin = CORSPolicy(allow_origins=[OTHER_ORIGIN])
+    config = {
+        "allow_origins": [ORIGIN, "https://*.example.org"],
+        "allow_credentials": None,
+        "max_age": 600,
+        "allow_methods": ["PUT", "patch"],
+        "allow_headers": ["X-Token"],
+        "expose_headers": ["X-Total-Count"],
+        "allow_origin_regex": r"https://pr-[0-9]+\.preview\.example\.dev",
+        "allow_private_network": True,
+        "route_policies": {"/demo/*": admin},
+        "debug": True,
+    }
+    api, middleware = build(**config)
+    before = answers(api)
+    # As given, not normalised (None stays None, "patch" stays lower case): what reads back
+    # can be given again, to this middleware or to a new one.
+    assert middleware.config == {
+        **config,
+        **{name: tuple(config[name]) for name in ("allow_origins", "allow_methods")},
+        **{name: tuple(config[name]) for name in ("allow_headers", "expose_headers")},
+    }
+    middleware.configure(**middleware.config)
+    assert answers(api) == before
+    assert middleware.config["route_policies"] == {"/demo/*": admin}
+    # A copy: changing what was read changes nothing in place.
+    middleware.config["route_policies"]["/demo"] = None
+    assert "/demo" not in middleware.config["route_policies"]
+    middleware.configure(**{**middleware.config, "max_age": 60})
+    assert middleware.config["max_age"] == 60
+    assert preflight(api, "/demo").headers_dict["access-control-max-age"] == "60"
+
+
+def test_the_configuration_of_the_defaults_reapplies_to_the_defaults() -> None:
+    api, middleware = build()
+    before = answers(api)
+    middleware.configure(**middleware.config)
+    assert answers(api) == before
+    assert middleware.allow_credentials is False  # None read back, so "*" stays uncredentialed

@@ -7,7 +7,7 @@ import importlib
 import itertools
 import textwrap
 import warnings
-from typing import Any
+from typing import Any, Type
 
 import falcon
 import hug
@@ -15,13 +15,21 @@ import pytest
 from falcon import testing
 from falcon.routing import CompiledRouter
 
-from hug_cors import CORSConfigurationWarning, CORSMiddleware, CORSPolicy, route_policy
+from hug_cors import (
+    CORSConfigurationError,
+    CORSConfigurationTypeError,
+    CORSConfigurationWarning,
+    CORSMiddleware,
+    CORSPolicy,
+    route_policy,
+)
 from tests.helpers import (
     ORIGIN,
     OTHER_ORIGIN,
     RefuseEverything,
     build_api,
     call,
+    configuration_error,
     cors_headers,
     preflight,
 )
@@ -135,31 +143,44 @@ def test_the_decorator_can_share_a_policy_or_exempt_a_route() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "kwargs", "error"),
+    ("args", "kwargs", "parameter", "value"),
     [
-        ((PUBLIC,), {"max_age": 5}, "not both"),
-        (("*",), {}, "must be a CORSPolicy or None"),
-        ((), {"allow_origins": "https://a.com"}, "must be a list of strings"),
+        pytest.param((PUBLIC,), {"max_age": 5}, "route_policy", PUBLIC, id="not-both"),
+        pytest.param(("*",), {}, "route_policy", "*", id="not-a-policy"),
+        pytest.param(
+            (), {"allow_origins": "https://a.com"}, "allow_origins", "https://a.com", id="string"
+        ),
     ],
 )
-def test_the_decorator_checks_its_configuration(args: tuple, kwargs: dict, error: str) -> None:
-    with pytest.raises(TypeError, match=error):
-        route_policy(*args, **kwargs)
+def test_the_decorator_checks_its_configuration(
+    args: tuple, kwargs: dict, parameter: str, value: object
+) -> None:
+    configuration_error(
+        lambda: route_policy(*args, **kwargs), parameter, value, CORSConfigurationTypeError
+    )
 
 
 @pytest.mark.parametrize(
-    ("route_policies", "error", "message"),
+    ("route_policies", "error", "value"),
     [
-        (["/public/*"], TypeError, "must be a dict of path pattern"),
-        ({"public/*": PUBLIC}, ValueError, "'public/\\*' is not a path pattern"),
-        ({"/public/*": {"allow_origins": ["*"]}}, TypeError, "must be a CORSPolicy or None"),
+        (["/public/*"], CORSConfigurationTypeError, ["/public/*"]),  # not a dict
+        ({"public/*": PUBLIC}, CORSConfigurationError, "public/*"),  # not a path pattern
+        (  # not a CORSPolicy or None
+            {"/public/*": {"allow_origins": ["*"]}},
+            CORSConfigurationTypeError,
+            {"allow_origins": ["*"]},
+        ),
     ],
 )
 def test_route_policies_are_checked_at_construction(
-    route_policies: Any, error: type, message: str
+    route_policies: Any, error: Type[CORSConfigurationError], value: object
 ) -> None:
-    with pytest.raises(error, match=message):
-        CORSMiddleware(hug.API("route_policies_checked"), route_policies=route_policies)
+    configuration_error(
+        lambda: CORSMiddleware(hug.API("route_policies_checked"), route_policies=route_policies),
+        "route_policies",
+        value,
+        error,
+    )
 
 
 def test_a_pattern_that_matches_no_route_warns_when_the_api_starts() -> None:
@@ -286,9 +307,8 @@ def test_versions_of_one_route_with_different_policies_refuse_to_start() -> None
     api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
     hug.get("/items", api=api, versions=1)(route_policy(None)(lambda: "v1"))
     hug.get("/items", api=api, versions=2)(lambda: "v2")
-    with pytest.raises(ValueError, match="the versions of GET /items have different") as raised:
-        api.http.server()
-    assert str(raised.value) == (
+    refused = configuration_error(api.http.server, "route_policy", "GET /items")
+    assert str(refused) == (
         "route_policy: the versions of GET /items have different policies. A preflight cannot "
         "know which version the request will run (hug picks it from the path, the "
         "X-API-VERSION header or ?api_version=): give every version the same route_policy, "
@@ -326,9 +346,8 @@ def test_a_policy_on_a_function_that_serves_no_route_refuses_to_start(
             return ({str(tmp_path)!r},)
         """,
     )
-    with pytest.raises(ValueError, match=r"files\(\) carries a policy") as raised:
-        module.api.http.server()
-    assert str(raised.value) == (
+    refused = configuration_error(module.api.http.server, "route_policy", module.files)
+    assert str(refused) == (
         "route_policy: files() carries a policy but serves no route, sink or not-found "
         "handler of this API, so it would be ignored (hug.static serves files through a "
         "function of its own): use route_policies={'/static/*': ...} with the path it "
@@ -337,8 +356,13 @@ def test_a_policy_on_a_function_that_serves_no_route_refuses_to_start(
 
 
 def test_a_pattern_ending_in_a_slash_is_refused_with_the_fix() -> None:
-    with pytest.raises(ValueError, match=r"'/foo/' ends with '/'.*write '/foo'.*or '/foo/\*'"):
-        CORSMiddleware(hug.API("route_policies_slash"), route_policies={"/foo/": None})
+    refused = configuration_error(
+        lambda: CORSMiddleware(hug.API("route_policies_slash"), route_policies={"/foo/": None}),
+        "route_policies",
+        "/foo/",
+    )
+    assert refused.problem.startswith("route_policies: '/foo/' ends with '/'")
+    assert refused.fix == "write '/foo' for the route, or '/foo/*' for the paths below it."
 
 
 def test_configure_rebuilds_from_the_checked_configuration_not_the_callers_objects() -> None:
@@ -513,9 +537,8 @@ def test_versions_of_the_not_found_handler_with_different_policies_refuse_to_sta
     api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
     hug.not_found(api=api, versions=1)(route_policy(None)(lambda: "v1"))
     hug.not_found(api=api, versions=2)(lambda: "v2")
-    with pytest.raises(ValueError, match="the versions of the not-found handler") as raised:
-        api.http.server()
-    assert str(raised.value).startswith(
+    refused = configuration_error(api.http.server, "route_policy", "the not-found handler")
+    assert str(refused).startswith(
         "route_policy: the versions of the not-found handler have different policies."
     )
 

@@ -6,13 +6,16 @@
 >>> api.http.add_middleware(CORSMiddleware(api, allow_origins=["https://app.example.com"]))
 """
 
+from ._config import CORSConfigurationError, CORSConfigurationTypeError, CORSConfigurationWarning
 from ._explain import Explanation, browser_accepts, explain
 from ._middleware import CORSMiddleware
-from ._policy import Answer, CORSConfigurationWarning, CORSPolicy
+from ._policy import Answer, CORSPolicy
 from ._route_policies import route_policy
 
 __all__ = [
     "Answer",
+    "CORSConfigurationError",
+    "CORSConfigurationTypeError",
     "CORSConfigurationWarning",
     "CORSMiddleware",
     "CORSPolicy",

@@ -25,8 +25,9 @@ import io
 import sys
 import traceback
 import warnings
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
+from ._config import PARAMETERS, POLICY_NAMES, Parameter
 from ._explain import explain
 from ._policy import CORSPolicy
 
@@ -73,56 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     config = command.add_argument_group("configuration (CORSMiddleware's parameters)")
-    config.add_argument(
-        "--allow-origin",
-        action="append",
-        metavar="ORIGIN",
-        help="allow_origins: an origin, pattern or '*'; repeat for more "
-        "(default: '*', or none with --allow-origin-regex)",
-    )
-    config.add_argument(
-        "--allow-method",
-        action="append",
-        metavar="METHOD",
-        help="allow_methods: repeat for more (default: the methods the route serves, "
-        "see --route-methods)",
-    )
-    config.add_argument(
-        "--allow-header",
-        action="append",
-        metavar="NAME",
-        help="allow_headers: repeat for more (default: any well-formed header)",
-    )
-    config.add_argument(
-        "--expose-header",
-        action="append",
-        metavar="NAME",
-        default=[],
-        help="expose_headers: repeat for more (default: none)",
-    )
-    credentials = config.add_mutually_exclusive_group()
-    credentials.add_argument(
-        "--allow-credentials",
-        dest="allow_credentials",
-        action="store_const",
-        const=True,
-        default=None,
-        help="allow_credentials=True (default: None, credentials for listed origins only)",
-    )
-    credentials.add_argument(
-        "--no-allow-credentials",
-        dest="allow_credentials",
-        action="store_const",
-        const=False,
-        help="allow_credentials=False",
-    )
-    config.add_argument("--max-age", type=int, metavar="SECONDS", help="max_age (default: none)")
-    config.add_argument(
-        "--allow-origin-regex", metavar="REGEX", help="allow_origin_regex, matched with fullmatch"
-    )
-    config.add_argument(
-        "--allow-private-network", action="store_true", help="allow_private_network=True"
-    )
+    for parameter in PARAMETERS:
+        if parameter.flag:
+            _add_flag(config, parameter)
     request = command.add_argument_group("the request the page's script makes")
     request.add_argument(
         "--origin", required=True, help="the page's origin, e.g. https://app.example.com"
@@ -162,6 +116,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_flag(group: Any, parameter: Parameter) -> None:
+    """The flag of one of CORSMiddleware's parameters; left out, it keeps its default."""
+    name, flag, help = parameter.name, parameter.flag, parameter.help
+    if parameter.kind == "list":
+        group.add_argument(flag, dest=name, action="append", metavar=parameter.metavar, help=help)
+    elif parameter.kind == "optional bool":  # None, True or False: a flag for each but None
+        either = group.add_mutually_exclusive_group()
+        either.add_argument(flag, dest=name, action="store_const", const=True, help=help)
+        either.add_argument(
+            "--no-" + flag[2:], dest=name, action="store_const", const=False, help=f"{name}=False"
+        )
+    elif parameter.kind == "bool":
+        group.add_argument(flag, dest=name, action="store_true", help=help)
+    else:
+        kind = int if parameter.kind == "int" else str
+        group.add_argument(flag, dest=name, type=kind, metavar=parameter.metavar, help=help)
+    default = parameter.default
+    # argparse appends to a copy of a list default, and cannot to a tuple.
+    group.set_defaults(**{name: list(default) if isinstance(default, tuple) else default})
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); the exit status."""
     args = build_parser().parse_args(argv)  # bad usage exits here, with status 2
@@ -183,25 +158,16 @@ def _explain(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            policy = CORSPolicy(
-                allow_origins=args.allow_origin,
-                allow_credentials=args.allow_credentials,
-                max_age=args.max_age,
-                allow_methods=args.allow_method,
-                allow_headers=args.allow_header,
-                expose_headers=args.expose_header,
-                allow_origin_regex=args.allow_origin_regex,
-                allow_private_network=args.allow_private_network,
-            )
+            policy = CORSPolicy(**{name: getattr(args, name) for name in POLICY_NAMES})
             explanation = explain(
                 policy,
                 args.origin,
                 args.method,
                 args.header,
-                args.credentials,
-                route_methods,
-                args.response_header,
-                args.private_network,
+                credentials=args.credentials,
+                route_methods=route_methods,
+                response_headers=args.response_header,
+                private_network=args.private_network,
             )
         except (TypeError, ValueError) as error:
             print(f"python -m hug_cors explain: error: {error}", file=sys.stderr)

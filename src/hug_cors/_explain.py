@@ -26,19 +26,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
-from ._origins import parse_origin, split_origin
-from ._policy import (
+from ._fetch import (
     FORBIDDEN_METHODS,  # fetch() throws a TypeError for these: nothing is sent
     NON_WILDCARD_HEADER,
     SAFELISTED_METHODS,
     TOKEN,
-    Answer,
-    CORSPolicy,
-    loggable,
 )
-from ._policy import (
+from ._fetch import (
     SAFELISTED_RESPONSE_HEADERS as ALWAYS_READABLE,
 )
+from ._origins import parse_origin, split_origin
+from ._policy import Answer, CORSPolicy, loggable
 
 __all__ = ["Explanation", "browser_accepts", "explain"]
 
@@ -145,6 +143,7 @@ def explain(
     origin: str,
     method: str = "GET",
     headers: Iterable[str] = (),
+    *,
     credentials: bool = False,
     route_methods: Optional[Iterable[str]] = None,
     response_headers: Iterable[str] = (),

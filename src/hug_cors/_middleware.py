@@ -14,7 +14,6 @@ from typing import (
     Any,
     Collection,
     Dict,
-    Iterable,
     Iterator,
     List,
     Mapping,
@@ -28,7 +27,16 @@ from typing import (
 
 import falcon
 
-from ._policy import Answer, CORSPolicy, _warn, loggable, merge_vary
+from ._config import (
+    NAMES,
+    POLICY_NAMES,
+    CORSConfigurationError,
+    CORSConfigurationTypeError,
+    check_boolean,
+    snapshot,
+    warn_about_configuration,
+)
+from ._policy import Answer, CORSPolicy, loggable, merge_vary
 from ._route_index import RouteFinder, RouterSnapshot, all_routes, served_methods
 from ._route_policies import (
     ATTRIBUTE,
@@ -46,22 +54,12 @@ __all__ = ["CORSMiddleware"]
 
 logger = logging.getLogger("hug_cors")
 
-
-# What the constructor and configure() take, but api.
-PARAMETERS = (
-    "allow_origins",
-    "allow_credentials",
-    "max_age",
-    "allow_methods",
-    "allow_headers",
-    "expose_headers",
-    "allow_origin_regex",
-    "allow_private_network",
-    "route_policies",
-    "debug",
-)
-# Those that take a collection: kept as the tuple (or dict) that was checked.
-COLLECTIONS = ("allow_origins", "allow_methods", "allow_headers", "expose_headers")
+# The request headers, as WSGI names them (what req.get_header would look up).
+ORIGIN = "HTTP_ORIGIN"
+REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
+REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
+REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+DEBUG_HEADER = "Hug-CORS-Refused"
 
 
 class _Settings(NamedTuple):
@@ -74,29 +72,14 @@ class _Settings(NamedTuple):
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
-        config = _snapshot(config)
-        policy_config = {k: v for k, v in config.items() if k not in ("route_policies", "debug")}
-        if not isinstance(config["debug"], bool):
-            raise TypeError(f"debug must be True or False, not {config['debug']!r}.")
-        policy = CORSPolicy(**policy_config)
-        return cls(config, policy, PathPolicies(config["route_policies"]), config["debug"])
+        config = snapshot(config)
+        debug = check_boolean("debug", config["debug"])
+        policy = CORSPolicy(**{name: config[name] for name in POLICY_NAMES})
+        return cls(config, policy, PathPolicies(config["route_policies"]), debug)
 
 
 # A router snapshot, the configuration, and the policy of each route under it.
 Compiled = Tuple[RouterSnapshot, _Settings, RoutePolicies]
-
-
-def _snapshot(config: Mapping[str, Any]) -> Dict[str, Any]:
-    """``config`` with each collection copied once: an iterator is read only once, and a
-    list the caller edits later must not leak into the next configure()."""
-    copied = dict(config)
-    for name in COLLECTIONS:
-        value = copied[name]
-        if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
-            copied[name] = tuple(value)  # anything else is refused by CORSPolicy
-    if isinstance(copied["route_policies"], Mapping):
-        copied["route_policies"] = dict(copied["route_policies"])
-    return copied
 
 
 class CORSMiddleware:
@@ -156,6 +139,7 @@ class CORSMiddleware:
         allow_origins: Optional[Collection[str]] = None,
         allow_credentials: Optional[bool] = None,
         max_age: Optional[int] = None,
+        *,
         allow_methods: Optional[Collection[str]] = None,
         allow_headers: Optional[Collection[str]] = None,
         expose_headers: Collection[str] = (),
@@ -164,21 +148,9 @@ class CORSMiddleware:
         route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
         debug: bool = False,
     ) -> None:
+        arguments = locals()
         object.__setattr__(self, "_routes", _route_finder(api))
-        settings = _Settings.build(
-            {
-                "allow_origins": allow_origins,
-                "allow_credentials": allow_credentials,
-                "max_age": max_age,
-                "allow_methods": allow_methods,
-                "allow_headers": allow_headers,
-                "expose_headers": expose_headers,
-                "allow_origin_regex": allow_origin_regex,
-                "allow_private_network": allow_private_network,
-                "route_policies": route_policies,
-                "debug": debug,
-            }
-        )
+        settings = _Settings.build({name: arguments[name] for name in NAMES})
         object.__setattr__(self, "_api", api)
         object.__setattr__(self, "_settings", settings)
         object.__setattr__(self, "_compiled", None)
@@ -210,11 +182,13 @@ class CORSMiddleware:
 
         A request sees the old configuration or the new one, never a mix of both.
         """
-        unknown = sorted(set(changes) - set(PARAMETERS))
+        unknown = sorted(set(changes) - set(NAMES))
         if unknown:
-            raise TypeError(
-                f"configure() got an unknown parameter {unknown[0]!r}; "
-                f"it takes {', '.join(PARAMETERS)}."
+            raise CORSConfigurationTypeError(
+                unknown[0],
+                changes[unknown[0]],
+                f"configure() got an unknown parameter {unknown[0]!r};",
+                f"it takes {', '.join(NAMES)}.",
             )
         settings = _Settings.build({**self._settings.config, **changes})
         object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
@@ -224,6 +198,15 @@ class CORSMiddleware:
     @property
     def api(self) -> Any:
         return self._api
+
+    @property
+    def config(self) -> Dict[str, Any]:
+        """The configuration in place, every parameter as it was given (lists as tuples).
+
+        It reads back whole, so ``cors.configure(**cors.config)`` changes nothing, and a
+        copy can be changed and applied: ``cors.configure(**{**cors.config, "max_age": 600})``.
+        """
+        return snapshot(self._settings.config)
 
     @property
     def policy(self) -> CORSPolicy:
@@ -354,38 +337,35 @@ class CORSMiddleware:
         for where, handlers in _hug_handlers(api.http):
             served.update(id(function_of(handler)) for handler in handlers)
             if len({attached_policy(handler) for handler in handlers}) > 1:
-                raise ValueError(
+                raise CORSConfigurationError(
+                    "route_policy",
+                    where,
                     f"route_policy: the versions of {where} have different policies. A "
                     "preflight cannot know which version the request will run (hug picks "
-                    "it from the path, the X-API-VERSION header or ?api_version=): give "
-                    "every version the same route_policy, or serve them on different paths."
+                    "it from the path, the X-API-VERSION header or ?api_version=):",
+                    "give every version the same route_policy, or serve them on different paths.",
                 )
         module = api.module  # None for hug.API() made without one
         for name, value in sorted(vars(module).items()) if module is not None else ():
             if inspect.isfunction(value) and ATTRIBUTE in vars(value) and id(value) not in served:
-                raise ValueError(
+                raise CORSConfigurationError(
+                    "route_policy",
+                    value,
                     f"route_policy: {name}() carries a policy but serves no route, sink or "
                     "not-found handler of this API, so it would be ignored (hug.static "
-                    "serves files through a function of its own): use route_policies="
-                    "{'/static/*': ...} with the path it serves, or remove the decorator."
+                    "serves files through a function of its own):",
+                    "use route_policies={'/static/*': ...} with the path it serves, or "
+                    "remove the decorator.",
                 )
         self._warn_about_unmatched_patterns(api)
 
     def _warn_about_unmatched_patterns(self, api: Any) -> None:
         templates = list(_hug_templates(api.http))
         for pattern in self._settings.paths.unmatched(templates) if templates else ():
-            _warn(
+            warn_about_configuration(
                 f"route_policies: {pattern!r} matches no route of the API; check it "
                 "against the route templates ('/items/{id}'; '*' matches any characters)."
             )
-
-
-# The request headers, as WSGI names them (what req.get_header would look up).
-ORIGIN = "HTTP_ORIGIN"
-REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
-REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
-REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
-DEBUG_HEADER = "Hug-CORS-Refused"
 
 
 def _route_finder(api: Any) -> RouteFinder:
@@ -396,10 +376,12 @@ def _route_finder(api: Any) -> RouteFinder:
         return RouteFinder(lambda: api)  # a Falcon router, also given to falcon.API(router=...)
     http: Any = getattr(api, "http", None)
     if not hasattr(http, "routes"):
-        raise TypeError(
-            f"api must be a hug.API, a Falcon router or None, not {api!r}: write "
-            "CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
-            "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
+        raise CORSConfigurationTypeError(
+            "api",
+            api,
+            f"api must be a hug.API, a Falcon router or None, not {api!r}:",
+            "write CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+            "CORSMiddleware(router, ...) with falcon.API(router=router, ...).",
         )
     # The router of the falcon.API hug's server() built last; requests come only through
     # one, so it is there whenever a request asks.

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import AbstractSet, FrozenSet, NamedTuple, Optional, Pattern, Sequence, Tuple
 
+from ._config import CORSConfigurationError
+
 __all__ = ["OriginMatcher", "parse_origin", "split_origin"]
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
@@ -80,7 +82,7 @@ def split_origin(value: str) -> Optional[Tuple[str, str, str]]:
 
 
 def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
-    """Parse one configured origin or pattern, or raise ValueError showing the fix.
+    """Parse one configured origin or pattern, or raise CORSConfigurationError showing the fix.
 
     Upper case and default ports are normalised to what browsers send:
 
@@ -88,7 +90,7 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
     'https://app.example.com'
     >>> parse_origin("https://app.example.com/")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: allow_origins: 'https://app.example.com/' ... use 'https://app.example.com'.
+    hug_cors.CORSConfigurationError: allow_origins: 'https://app.example.com/' ... 'https://app.example.com'.
     """
     if value != value.strip():
         raise _not_an_origin(parameter, value, "white space around it", _likely_fix(value))
@@ -120,14 +122,19 @@ def parse_origin(value: str, parameter: str = "allow_origins") -> Origin:
     if not _is_host(host):
         if fix != value and _is_host(_ascii_host(host)):
             raise _not_an_origin(parameter, value, "a host browsers send in ASCII", fix)
-        raise ValueError(
-            f"{parameter}: {value!r} has no valid host. Patterns may only take the forms "
-            "'https://*.example.com' (any subdomain) and 'http://localhost:*' (any port)."
+        raise CORSConfigurationError(
+            parameter,
+            value,
+            f"{parameter}: {value!r} has no valid host.",
+            "Patterns may only take the forms "
+            "'https://*.example.com' (any subdomain) and 'http://localhost:*' (any port).",
         )
     if any_subdomain and "." not in host and host != "localhost":
-        raise ValueError(
-            f"{parameter}: {value!r} would allow every site under the top-level domain "
-            f"{host!r}. Name the parent domain, as in 'https://*.example.com'."
+        raise CORSConfigurationError(
+            parameter,
+            value,
+            f"{parameter}: {value!r} would allow every site under the top-level domain {host!r}.",
+            "Name the parent domain, as in 'https://*.example.com'.",
         )
     return Origin(scheme, host, port, any_subdomain)
 
@@ -175,10 +182,12 @@ def _ascii_host(host: str) -> str:
         return host
 
 
-def _not_an_origin(parameter: str, value: str, problem: str, fix: str) -> ValueError:
-    return ValueError(
-        f"{parameter}: {value!r} is not an origin: it has {problem}. "
-        f"An origin is scheme://host[:port] with nothing after it; use {fix!r}."
+def _not_an_origin(parameter: str, value: str, problem: str, fix: str) -> CORSConfigurationError:
+    return CORSConfigurationError(
+        parameter,
+        value,
+        f"{parameter}: {value!r} is not an origin: it has {problem}.",
+        f"An origin is scheme://host[:port] with nothing after it; use {fix!r}.",
     )
 
 

@@ -23,9 +23,6 @@ Access-Control-Max-Age: 600
 from __future__ import annotations
 
 import re
-import sys
-import warnings
-from collections import abc
 from typing import (
     AbstractSet,
     Callable,
@@ -39,56 +36,49 @@ from typing import (
     Union,
 )
 
+from ._config import (
+    check_boolean,
+    check_credentials,
+    check_expose_headers,
+    check_header_names,
+    check_max_age,
+    check_methods,
+    check_origins,
+    check_regex,
+    refuse_regex_matching_any_origin,
+    warn_about_risks,
+)
+from ._fetch import (
+    FORBIDDEN_RESPONSE_HEADERS,
+    NON_WILDCARD_HEADER,
+    SAFELISTED_HEADERS,
+    SAFELISTED_METHODS,
+    SAFELISTED_RESPONSE_HEADERS,
+    TOKEN,
+    TOKEN_CHARACTERS,
+)
 from ._origins import OriginMatcher
 
-__all__ = ["Answer", "CORSConfigurationWarning", "CORSPolicy", "loggable", "merge_vary"]
+__all__ = ["Answer", "CORSPolicy", "loggable", "merge_vary"]
 
-SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
-FORBIDDEN_METHODS = frozenset({"CONNECT", "TRACE", "TRACK"})
-STANDARD_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
-# A browser lists these safelisted names only for values outside the safelist, such as
-# a JSON Content-Type, which every API expects to accept: they are always allowed.
-SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})
-# Fetch: a "*" in Access-Control-Allow-Headers never covers Authorization.
-NON_WILDCARD_HEADER = "authorization"
-SAFELISTED_RESPONSE_HEADERS = frozenset(
-    {"cache-control", "content-language", "content-length", "content-type"}
-    | {"expires", "last-modified", "pragma"}
-)
-FORBIDDEN_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 # The origin header of the wildcard policy, on preflights and actual responses alike.
 WILDCARD_ORIGIN = (("Access-Control-Allow-Origin", "*"),)
 # A longer Access-Control-Request-Headers is refused rather than parsed and echoed.
 MAX_REQUEST_HEADERS_LENGTH = 4096
 # A browser's method is a short token: a longer one is refused, never echoed.
 MAX_METHOD_LENGTH = 64
-# Chromium ignores a longer Access-Control-Max-Age and uses this (Firefox: 86400).
-BROWSER_MAX_AGE = 7200
+# Response headers that expose_headers=["*"] with credentials never lists.
+NOT_EXPOSED = SAFELISTED_RESPONSE_HEADERS | FORBIDDEN_RESPONSE_HEADERS
 
-# RFC 9110 token characters: what header names and method names are made of.
-_TOKEN_CHARACTERS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
-TOKEN = re.compile(_TOKEN_CHARACTERS + r"+\Z")
 _LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 # Tokens separated by commas, with optional white space and empty elements.
-_LIST_ELEMENT = rf"[ \t]*(?:{_TOKEN_CHARACTERS}+[ \t]*)?"
+_LIST_ELEMENT = rf"[ \t]*(?:{TOKEN_CHARACTERS}+[ \t]*)?"
 _HEADER_LIST = re.compile(f"{_LIST_ELEMENT}(?:,{_LIST_ELEMENT})*")
 # Fetch has browsers send the names lower-cased, sorted and joined by a bare comma.
 _LOWER_TOKEN = r"[!#$%&'*+\-.^_`|~0-9a-z]+"
 _BROWSER_HEADER_LIST = re.compile(f"{_LOWER_TOKEN}(?:,{_LOWER_TOKEN})*")
 
 StrList = Union[Collection[str], None]
-
-
-class CORSConfigurationWarning(UserWarning):
-    """A configuration that is legal but probably not what you want.
-
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     policy = CORSPolicy(allow_origins=["https://app.example.com"], max_age=86400)
-    >>> [str(warning.message)[:40] for warning in caught]
-    ['max_age: 86400 is more than browsers hon']
-    """
 
 
 class Answer(NamedTuple):
@@ -148,42 +138,39 @@ class CORSPolicy:
         allow_origins: StrList = None,
         allow_credentials: Optional[bool] = None,
         max_age: Optional[int] = None,
+        *,
         allow_methods: StrList = None,
         allow_headers: StrList = None,
         expose_headers: Collection[str] = (),
         allow_origin_regex: Union[str, Pattern[str], None] = None,
         allow_private_network: bool = False,
     ) -> None:
-        regex = _compile_regex(allow_origin_regex)
-        if allow_origins is None:
-            allow_origins = () if regex else ("*",)
-        origins = _strings("allow_origins", allow_origins)
-        self.allow_all_origins = "*" in origins
-        if self.allow_all_origins and (len(origins) > 1 or regex):
-            raise ValueError(
-                f"allow_origins: {list(origins)!r}"
-                f"{' with allow_origin_regex' if regex else ''} mixes '*' with other "
-                "origins. '*' alone allows every origin; list origins without it."
-            )
+        regex = check_regex(allow_origin_regex)
+        origins = check_origins(allow_origins, regex)
+        self.allow_all_origins = origins == ("*",)
         self._origins = OriginMatcher(() if self.allow_all_origins else origins, regex)
-        self.allow_credentials = _credentials(allow_credentials, self.allow_all_origins)
+        self.allow_credentials = check_credentials(allow_credentials, self.allow_all_origins)
         if regex is not None and self.allow_credentials:
-            _refuse_regex_matching_any_origin(regex)
-        self.max_age = _max_age(max_age)
+            refuse_regex_matching_any_origin(regex)
+        self.max_age = check_max_age(max_age)
         self._max_age_header = (
             () if max_age is None else (("Access-Control-Max-Age", str(max_age)),)
         )
-        self.allow_private_network = _boolean("allow_private_network", allow_private_network)
-        _warn_about_risks(self._origins, self.allow_credentials, self.max_age)
+        self.allow_private_network = check_boolean("allow_private_network", allow_private_network)
+        matcher = self._origins
+        insecure = [str(o) for o in matcher.origins if o.scheme == "http" and not o.is_loopback]
+        warn_about_risks("null" in matcher.exact, insecure, self.allow_credentials, self.max_age)
 
-        self.allow_methods = methods = _methods(allow_methods)
+        self.allow_methods = methods = check_methods(allow_methods)
         self.methods_from_route = methods is None
         self._methods = SAFELISTED_METHODS.union(methods or ())
         self._methods_value = ", ".join(methods or ())
         if "*" in self._methods:
             self._methods_value = "" if self.allow_credentials else "*"  # "" echoes
 
-        headers = None if allow_headers is None else _header_names("allow_headers", allow_headers)
+        headers = (
+            None if allow_headers is None else check_header_names("allow_headers", allow_headers)
+        )
         self.allow_headers = headers
         self._headers = None if headers is None else SAFELISTED_HEADERS.union(headers)
         self._headers_value = ""  # echo the validated request headers
@@ -192,13 +179,7 @@ class CORSPolicy:
                 ["*"] + [h for h in headers if h == NON_WILDCARD_HEADER]
             )
 
-        self.expose_headers = exposed = _header_names("expose_headers", expose_headers)
-        forbidden = FORBIDDEN_RESPONSE_HEADERS.intersection(exposed)
-        if forbidden:
-            raise ValueError(
-                f"expose_headers: {sorted(forbidden)[0]!r} is never readable by scripts; "
-                "browsers filter it out of every response. Remove it."
-            )
+        self.expose_headers = exposed = check_expose_headers(expose_headers)
         self._expose_from_response = "*" in exposed and self.allow_credentials
         listed = "" if self._expose_from_response else ", ".join(exposed)
         self._exposed = (("Access-Control-Expose-Headers", listed),) if listed else ()
@@ -324,7 +305,7 @@ class CORSPolicy:
             answer = self._allowed_answer(origin)
         if self._expose_from_response:
             names = [name.lower() for name in response_header_names()]
-            exposable = [n for n in names if n not in _NOT_EXPOSED and TOKEN.match(n)]
+            exposable = [n for n in names if n not in NOT_EXPOSED and TOKEN.match(n)]
             if exposable:
                 exposed = ("Access-Control-Expose-Headers", ", ".join(exposable))
                 answer = answer._replace(headers=(*answer.headers, exposed))
@@ -373,9 +354,6 @@ class CORSPolicy:
         return Answer((), self._preflight_vary, reason)
 
 
-_NOT_EXPOSED = SAFELISTED_RESPONSE_HEADERS | FORBIDDEN_RESPONSE_HEADERS
-
-
 def merge_vary(existing: Optional[str], tokens: str) -> str:
     """The ``Vary`` value that adds ``tokens`` to ``existing`` without repeating any.
 
@@ -415,136 +393,3 @@ def loggable(value: str) -> str:
     'https://evil.example\r\nX: \xe9'
     """
     return ascii(value if len(value) <= 100 else value[:100] + "...")
-
-
-def _strings(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, abc.Iterable):
-        raise TypeError(
-            f"{parameter} must be a list of strings, not {type(value).__name__} {value!r}: "
-            f"write {parameter}=[{value!r}]."
-        )
-    items = tuple(value)
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(
-                f"{parameter}: {item!r} is a {type(item).__name__}; every item must be a string."
-            )
-    return items
-
-
-def _boolean(parameter: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{parameter} must be True or False, not {value!r}.")
-    return value
-
-
-def _credentials(allow_credentials: Optional[bool], allow_all_origins: bool) -> bool:
-    if allow_credentials is None:  # hug's default, True, made safe: "*" never has credentials
-        return not allow_all_origins
-    _boolean("allow_credentials", allow_credentials)
-    if allow_credentials and allow_all_origins:
-        raise ValueError(
-            "allow_credentials=True with allow_origins=['*'] would let every website read "
-            "responses made with your users' cookies, and browsers refuse it anyway. List "
-            "the origins that need credentials, allow_origins=['https://app.example.com'], "
-            "or pass allow_credentials=False."
-        )
-    return allow_credentials
-
-
-def _max_age(value: Optional[int]) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            f"max_age must be a whole number of seconds or None, not {value!r}: write max_age=600."
-        )
-    if value < 0:
-        raise ValueError(f"max_age: {value} is negative; use 0 (no caching) or more seconds.")
-    return value
-
-
-def _compile_regex(value: Union[str, Pattern[str], None]) -> Optional[Pattern[str]]:
-    if value is None or (isinstance(value, re.Pattern) and isinstance(value.pattern, str)):
-        return value
-    if not isinstance(value, str):
-        raise TypeError(f"allow_origin_regex must be a string or re.Pattern, not {value!r}.")
-    try:
-        return re.compile(value)
-    except re.error as error:
-        raise ValueError(
-            f"allow_origin_regex: {value!r} does not compile ({error}). It is matched with "
-            r"fullmatch against the whole origin, as in r'https://[a-z0-9-]+\.example\.com'."
-        ) from None
-
-
-# No site owns these (RFC 2606 reserves .invalid): a regex that matches them matches
-# any origin, and would hand credentials to every website.
-_CANARY_ORIGINS = ("https://hug-cors-canary.invalid", "http://hug-cors-canary.invalid")
-
-
-def _refuse_regex_matching_any_origin(regex: Pattern[str]) -> None:
-    canary = next((origin for origin in _CANARY_ORIGINS if regex.fullmatch(origin)), None)
-    if canary is not None:
-        raise ValueError(
-            f"allow_origin_regex: {regex.pattern!r} matches any origin ({canary!r} too), "
-            "and with credentials every website could act as your users. Anchor it to your "
-            r"domain, as in r'https://[a-z0-9-]+\.example\.com', or pass "
-            "allow_credentials=False."
-        )
-
-
-def _methods(value: StrList) -> Optional[Tuple[str, ...]]:
-    if value is None:
-        return None
-    methods = []
-    for method in _strings("allow_methods", value):
-        if not TOKEN.match(method):  # "*" is a token too
-            raise ValueError(f"allow_methods: {method!r} is not a method name; write 'PUT'.")
-        if method.upper() in FORBIDDEN_METHODS:
-            raise ValueError(
-                f"allow_methods: {method!r} is forbidden: browsers never send it and it "
-                "enables cross-site tracing. Remove it."
-            )
-        methods.append(method.upper() if method.upper() in STANDARD_METHODS else method)
-    return tuple(dict.fromkeys(methods))
-
-
-def _header_names(parameter: str, value: Collection[str]) -> Tuple[str, ...]:
-    names = _strings(parameter, value)
-    for name in names:
-        if not TOKEN.match(name):  # "*" is a token too
-            raise ValueError(
-                f"{parameter}: {name!r} is not a header name: use letters, digits and "
-                "!#$%&'*+-.^_`|~ only, one name per item, as in 'X-Request-Id'."
-            )
-    return tuple(dict.fromkeys(name.lower() for name in names))
-
-
-def _warn_about_risks(matcher: OriginMatcher, credentials: bool, max_age: Optional[int]) -> None:
-    if "null" in matcher.exact:
-        _warn(
-            "allow_origins: 'null' is the origin of sandboxed iframes, local files and "
-            "some redirects, which any website can produce; allow it only if you must."
-        )
-    if credentials:
-        for origin in matcher.origins:
-            if origin.scheme == "http" and not origin.is_loopback:
-                _warn(
-                    f"allow_origins: {str(origin)!r} is plain http with credentials: anyone "
-                    "on the network can inject a script into it and act as your users. "
-                    "Use https."
-                )
-    if max_age is not None and max_age > BROWSER_MAX_AGE:
-        _warn(
-            f"max_age: {max_age} is more than browsers honour (Chromium caps it at "
-            f"{BROWSER_MAX_AGE} seconds, Firefox at 86400); use max_age={BROWSER_MAX_AGE}."
-        )
-
-
-def _warn(message: str) -> None:
-    # Point the warning at the user's line that built the middleware or policy.
-    frame, level = sys._getframe(1), 2
-    while frame.f_back is not None and frame.f_globals["__name__"].startswith("hug_cors."):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, CORSConfigurationWarning, stacklevel=level)

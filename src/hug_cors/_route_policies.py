@@ -43,6 +43,7 @@ from typing import (
     Union,
 )
 
+from ._config import CORSConfigurationError, CORSConfigurationTypeError
 from ._policy import CORSPolicy
 from ._route_index import Route
 
@@ -101,7 +102,12 @@ def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Func
     if policy is INHERIT:
         policy = CORSPolicy(**config)
     elif config:
-        raise TypeError("route_policy takes a CORSPolicy (or None) or keyword arguments, not both")
+        raise CORSConfigurationTypeError(
+            "route_policy",
+            policy,
+            "route_policy takes a CORSPolicy (or None) or keyword arguments, not both:",
+            "write route_policy(CORSPolicy(...)) or route_policy(allow_origins=[...]).",
+        )
     _check_policy("route_policy", policy)
 
     def attach(function: Function) -> Function:
@@ -158,22 +164,30 @@ class PathPolicies:
         if mapping is None:
             mapping = {}
         if not isinstance(mapping, Mapping):
-            raise TypeError(
-                f"route_policies must be a dict of path pattern to CORSPolicy or None, not "
-                f"{mapping!r}: write route_policies={{'/public/*': CORSPolicy(...)}}."
+            raise CORSConfigurationTypeError(
+                "route_policies",
+                mapping,
+                "route_policies must be a dict of path pattern to CORSPolicy or None, not "
+                f"{mapping!r}:",
+                "write route_policies={'/public/*': CORSPolicy(...)}.",
             )
         patterns: List[Tuple[str, Pattern[str], Optional[CORSPolicy]]] = []
         for pattern, policy in mapping.items():
             if not isinstance(pattern, str) or not pattern.startswith("/"):
-                raise ValueError(
-                    f"route_policies: {pattern!r} is not a path pattern; patterns start with "
-                    "'/' and may use '*', as in '/admin/*'."
+                raise CORSConfigurationError(
+                    "route_policies",
+                    pattern,
+                    f"route_policies: {pattern!r} is not a path pattern;",
+                    "patterns start with '/' and may use '*', as in '/admin/*'.",
                 )
             if pattern != "/" and pattern.endswith("/"):
-                raise ValueError(
+                raise CORSConfigurationError(
+                    "route_policies",
+                    pattern,
                     f"route_policies: {pattern!r} ends with '/', which no route does (hug "
-                    f"strips it from every path); write {pattern.rstrip('/')!r} for the route, "
-                    f"or {pattern + '*'!r} for the paths below it."
+                    "strips it from every path);",
+                    f"write {pattern.rstrip('/')!r} for the route, "
+                    f"or {pattern + '*'!r} for the paths below it.",
                 )
             _check_policy(f"route_policies[{pattern!r}]", policy)
             # DOTALL: "*" also spans a newline, which a path field may hold ("1\n").
@@ -338,7 +352,9 @@ def _handler(route: Route, method: str, responder: object) -> Hashable:
 
 def _check_policy(parameter: str, policy: object) -> None:
     if policy is not None and not isinstance(policy, CORSPolicy):
-        raise TypeError(
-            f"{parameter} must be a CORSPolicy or None (no CORS), not {policy!r}: "
-            "write CORSPolicy(allow_origins=[...])."
+        raise CORSConfigurationTypeError(
+            parameter.partition("[")[0],
+            policy,
+            f"{parameter} must be a CORSPolicy or None (no CORS), not {policy!r}:",
+            "write CORSPolicy(allow_origins=[...]).",
         )

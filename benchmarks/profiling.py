@@ -82,7 +82,10 @@ def hook_times(app: Any, cors: Any, base: Dict[str, Any], calls: int) -> Tuple[f
     pairs = []
     for _ in range(calls):
         env = dict(base, **{"wsgi.input": io.BytesIO()})
-        pairs.append((falcon.Request(env, app.req_options), falcon.Response(app.resp_options)))
+        req = falcon.Request(env, app.req_options)
+        # As Falcon's routing leaves it: process_response finds the route's policy by it.
+        req.uri_template = route[3] if route else None
+        pairs.append((req, falcon.Response(app.resp_options)))
     process_request, process_response = cors.process_request, cors.process_response
     enabled = gc.isenabled()
     gc.disable()

@@ -163,6 +163,30 @@ def build_with_route_policies(routes: int) -> Callable[..., Any]:
     return app
 
 
+# The tenants' origins that build_with_origin_func's function allows: a set, as a
+# database's index would find them.
+TENANT_ORIGINS = frozenset({"https://shop.tenant.example"})
+
+
+def build_with_origin_func(
+    origins: Sequence[str], origin_regex: str, routes: int = 1
+) -> Callable[..., Any]:
+    """hug-cors with ``origins`` and ``origin_regex`` and an ``allow_origin_func`` that
+    allows the tenants' origins (its decisions cached, as they are between requests)."""
+    import hug_cors
+
+    return build_app(
+        routes,
+        lambda api: hug_cors.CORSMiddleware(
+            api,
+            allow_origins=list(origins),
+            allow_origin_regex=origin_regex,
+            allow_origin_func=TENANT_ORIGINS.__contains__,
+            max_age=600,
+        ),
+    )[0]
+
+
 def build_app(
     routes: int,
     make_middleware: Callable[[hug.API], Optional[Any]],

@@ -39,6 +39,7 @@ PATTERNS_AS_REGEX = (
     r"|https://[a-z0-9-]+\.preview\.example\.dev)\Z"
 )
 REGEX_ORIGIN = "https://pr-42.preview.example.dev"
+TENANT_ORIGIN = next(iter(bench_apps.TENANT_ORIGINS))  # only allow_origin_func allows it
 
 
 @dataclass
@@ -81,6 +82,7 @@ ROUTED_FLOOR = "floor: route + six headers"
 LISTED = "hug-cors, methods listed"
 PER_ROUTE = "per-route policies"
 WITH_POLICIES = "hug-cors, per-route policies"
+WITH_FUNCTION = "hug-cors, + allow_origin_func"
 
 
 def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> List[Group]:
@@ -124,12 +126,14 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
     groups.append(origins)
 
     # Patterns and a regex (no exact origin), 1 route.
+    # With allow_origin_func too, whose decisions are cached between requests.
     patterns = Group(
         "patterns + regex",
-        ["none", "falcon-cors (regex)", "hug-cors"],
+        ["none", "falcon-cors (regex)", "hug-cors", WITH_FUNCTION],
         [
             "GET, origin by pattern",
             "GET, origin by regex",
+            "GET, origin by function",
             "GET, refused origin",
             "preflight, by regex",
         ],
@@ -138,10 +142,12 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
         "none": bench_apps.build("none", 1),
         "falcon-cors (regex)": bench_apps.build("falcon-cors", 1, [], PATTERNS_AS_REGEX),
         "hug-cors": bench_apps.build("hug-cors", 1, PATTERNS, PATTERN_REGEX),
+        WITH_FUNCTION: bench_apps.build_with_origin_func(PATTERNS, PATTERN_REGEX),
     }
     requests = {
         "GET, origin by pattern": ("GET", {"Origin": ORIGIN}),  # the last pattern
         "GET, origin by regex": ("GET", {"Origin": REGEX_ORIGIN}),
+        "GET, origin by function": ("GET", {"Origin": TENANT_ORIGIN}),
         "GET, refused origin": ("GET", {"Origin": REFUSED_ORIGIN}),
         "preflight, by regex": ("OPTIONS", {"Origin": REGEX_ORIGIN, **PREFLIGHT}),
     }

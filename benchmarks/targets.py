@@ -8,7 +8,16 @@ import statistics
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from cases import FLOOR, LISTED, PER_ROUTE, ROUTED_FLOOR, WITH_POLICIES, Case, routes_label
+from cases import (
+    FLOOR,
+    LISTED,
+    PER_ROUTE,
+    ROUTED_FLOOR,
+    WITH_FUNCTION,
+    WITH_POLICIES,
+    Case,
+    routes_label,
+)
 from timing import quartiles
 
 
@@ -136,6 +145,21 @@ def checks_for(route_counts: Sequence[int]) -> List[Check]:
                 0.95,
                 1.05,
                 "0.95 - 1.05",
+            )
+        )
+    for scenario, variant in (
+        ("GET, origin by pattern", "hug-cors"),
+        ("GET, origin by regex", "hug-cors"),
+        ("GET, origin by function", WITH_FUNCTION),
+    ):
+        checks.append(
+            Check(
+                f"(f) {scenario}: {variant} / none",
+                ("patterns + regex", scenario, variant),
+                ("patterns + regex", scenario, "none"),
+                None,
+                1.10,
+                "<= 1.10",
             )
         )
     return checks

@@ -157,5 +157,9 @@ def test_loading_the_demo_leaves_the_signal_handlers_alone() -> None:
 
 def test_every_example_is_covered_here() -> None:
     tested = {"per_route_policies", "debug_mode", "configure_at_runtime", "plain_falcon"}
-    elsewhere = {"demo": "tests/browser/test_demo.py", "explain_request": "tests/test_explain.py"}
+    elsewhere = {
+        "demo": "tests/browser/test_demo.py",
+        "explain_request": "tests/test_explain.py",
+        "multi_tenant": "tests/stress/test_multi_tenant_fleet.py",
+    }
     assert {p.stem for p in EXAMPLES.glob("*.py")} == tested | set(elsewhere)

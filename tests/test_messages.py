@@ -157,8 +157,8 @@ ERRORS: Dict[str, tuple] = {
     "credentials not a boolean": (
         {"allow_origins": ["https://a.example"], "allow_credentials": "yes"},
         TypeError,
-        "allow_credentials must be True or False, not 'yes': "
-        "write allow_credentials=True or allow_credentials=False.",
+        "allow_credentials must be True, False or a list of origins, not 'yes': "
+        "write allow_credentials=True or allow_credentials=['https://app.example.com'].",
     ),
     "private network not a boolean": (
         {"allow_private_network": 1},
@@ -284,7 +284,8 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
         TypeError,
         "configure() got an unknown parameter 'allow_origin'; it takes allow_origins, "
         "allow_credentials, max_age, allow_methods, allow_headers, expose_headers, "
-        "allow_origin_regex, allow_private_network, route_policies, debug.",
+        "allow_origin_regex, allow_private_network, allow_origin_func, allow_origin_func_ttl, "
+        "route_policies, debug.",
     ),
     "route_policy with a policy and keywords": (
         lambda: route_policy(CORSPolicy(), max_age=5),

@@ -361,6 +361,8 @@ def route_aware_summary(**changes: Any) -> Dict[str, Any]:
     return {
         "allow_origins": [ORIGIN],
         "allow_origin_regex": None,
+        "allow_origin_func": None,
+        "allow_origin_func_ttl": 60.0,
         "allow_credentials": True,
         "allow_methods": "the route's methods",
         "allow_headers": "any",
@@ -407,6 +409,8 @@ def route_aware_summary(**changes: Any) -> Dict[str, Any]:
             {
                 "allow_origins": [ORIGIN],
                 "allow_origin_regex": r"https://[a-z]+\.example\.org",
+                "allow_origin_func": None,
+                "allow_origin_func_ttl": 60.0,
                 "allow_credentials": False,
                 "allow_methods": ["PUT", "X-Custom"],
                 "allow_headers": ["x-token"],

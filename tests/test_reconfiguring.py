@@ -129,6 +129,10 @@ def answers(api: Any) -> List[Any]:
 
 def test_the_configuration_reads_back_whole_and_reapplies_unchanged() -> None:
     admin = CORSPolicy(allow_origins=[OTHER_ORIGIN])
+
+    def tenant(origin: str) -> bool:
+        return origin == "https://tenant.example.net"
+
     config = {
         "allow_origins": [ORIGIN, "https://*.example.org"],
         "allow_credentials": None,
@@ -138,6 +142,8 @@ def test_the_configuration_reads_back_whole_and_reapplies_unchanged() -> None:
         "expose_headers": ["X-Total-Count"],
         "allow_origin_regex": r"https://pr-[0-9]+\.preview\.example\.dev",
         "allow_private_network": True,
+        "allow_origin_func": tenant,
+        "allow_origin_func_ttl": 30.0,
         "route_policies": {"/demo/*": admin},
         "debug": True,
     }

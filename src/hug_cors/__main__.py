@@ -27,7 +27,7 @@ import traceback
 import warnings
 from typing import Any, List, Optional, Sequence
 
-from ._config import PARAMETERS, POLICY_NAMES, Parameter
+from ._config import PARAMETERS, Parameter
 from ._explain import explain
 from ._policy import CORSPolicy
 
@@ -158,7 +158,7 @@ def _explain(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            policy = CORSPolicy(**{name: getattr(args, name) for name in POLICY_NAMES})
+            policy = CORSPolicy(**{p.name: getattr(args, p.name) for p in PARAMETERS if p.flag})
             explanation = explain(
                 policy,
                 args.origin,

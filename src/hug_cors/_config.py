@@ -15,6 +15,7 @@ import warnings
 from collections import abc
 from typing import (
     Any,
+    Callable,
     Collection,
     Dict,
     Iterable,
@@ -49,7 +50,8 @@ class Parameter(NamedTuple):
     name: str
     default: Any
     kind: str
-    """``"list"``, ``"bool"``, ``"optional bool"``, ``"int"``, ``"regex"`` or ``"mapping"``."""
+    """``"list"``, ``"bool"``, ``"optional bool"``, ``"int"``, ``"regex"``, ``"function"``,
+    ``"seconds"`` or ``"mapping"``."""
     flag: str = ""
     """The ``python -m hug_cors explain`` flag; ``""`` for none."""
     metavar: str = ""
@@ -119,6 +121,8 @@ PARAMETERS: Tuple[Parameter, ...] = (
         "",
         "allow_private_network=True",
     ),
+    Parameter("allow_origin_func", None, "function"),
+    Parameter("allow_origin_func_ttl", 60.0, "seconds"),
     Parameter("route_policies", None, "mapping", policy=False),
     Parameter("debug", False, "bool", policy=False),
 )
@@ -243,27 +247,81 @@ def check_boolean(parameter: str, value: object) -> bool:
 
 
 def check_origins(
-    value: Optional[Collection[str]], regex: Optional[Pattern[str]]
+    value: Optional[Collection[str]], regex: Optional[Pattern[str]], function: bool
 ) -> Tuple[str, ...]:
     """The configured origins and patterns, unparsed; ``("*",)`` alone for the wildcard."""
     if value is None:
-        return () if regex else ("*",)
+        return () if regex or function else ("*",)
     origins = check_strings("allow_origins", value)
-    if "*" in origins and (len(origins) > 1 or regex):
+    if "*" in origins and (len(origins) > 1 or regex or function):
+        others = " with allow_origin_regex" if regex else ""
+        others += " with allow_origin_func" if function else ""
         raise CORSConfigurationError(
             "allow_origins",
             list(origins),
-            f"allow_origins: {list(origins)!r}"
-            f"{' with allow_origin_regex' if regex else ''} mixes '*' with other origins.",
+            f"allow_origins: {list(origins)!r}{others} mixes '*' with other origins.",
             "'*' alone allows every origin; list origins without it.",
         )
     return origins
 
 
-def check_credentials(allow_credentials: Optional[bool], allow_all_origins: bool) -> bool:
+def check_origin_func(value: object) -> Optional[Callable[[str], object]]:
+    if value is not None and not callable(value):
+        raise CORSConfigurationTypeError(
+            "allow_origin_func",
+            value,
+            f"allow_origin_func must be a function of the origin or None, not {value!r}:",
+            "write allow_origin_func=lambda origin: origin in tenant_origins().",
+        )
+    return value
+
+
+def check_ttl(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CORSConfigurationTypeError(
+            "allow_origin_func_ttl",
+            value,
+            f"allow_origin_func_ttl must be a number of seconds, not {value!r}:",
+            "write allow_origin_func_ttl=60.",
+        )
+    if not 0 <= value < float("inf"):
+        raise CORSConfigurationError(
+            "allow_origin_func_ttl",
+            value,
+            f"allow_origin_func_ttl: {value!r} is not a number of seconds from 0 up;",
+            "use 0 (ask every time) or more seconds, as in allow_origin_func_ttl=60.",
+        )
+    return float(value)
+
+
+def check_credentials(
+    allow_credentials: Union[bool, Collection[str], None], allow_all_origins: bool
+) -> Tuple[bool, Optional[Tuple[str, ...]]]:
+    """Whether credentials are sent at all, and the origins and patterns that get them
+    (None: every allowed origin)."""
     if allow_credentials is None:  # hug's default, True, made safe: "*" never has credentials
-        return not allow_all_origins
-    check_boolean("allow_credentials", allow_credentials)
+        return not allow_all_origins, None
+    if not isinstance(allow_credentials, (bool, abc.Iterable)) or isinstance(
+        allow_credentials, (str, bytes)
+    ):
+        raise CORSConfigurationTypeError(
+            "allow_credentials",
+            allow_credentials,
+            "allow_credentials must be True, False or a list of origins, not "
+            f"{allow_credentials!r}:",
+            "write allow_credentials=True or allow_credentials=['https://app.example.com'].",
+        )
+    if not isinstance(allow_credentials, bool):
+        listed = check_strings("allow_credentials", allow_credentials)
+        if allow_all_origins and listed:
+            raise CORSConfigurationError(
+                "allow_credentials",
+                list(listed),
+                f"allow_credentials={list(listed)!r} with allow_origins=['*']: '*' never "
+                "carries credentials.",
+                "List the origins in allow_origins too, or pass allow_credentials=False.",
+            )
+        return bool(listed), listed
     if allow_credentials and allow_all_origins:
         raise CORSConfigurationError(
             "allow_credentials",
@@ -273,7 +331,17 @@ def check_credentials(allow_credentials: Optional[bool], allow_all_origins: bool
             "List the origins that need credentials, "
             "allow_origins=['https://app.example.com'], or pass allow_credentials=False.",
         )
-    return allow_credentials
+    return bool(allow_credentials), None
+
+
+def uncovered_credentials(entry: str) -> CORSConfigurationError:
+    """The error for an origin or pattern in allow_credentials that no allowed one covers."""
+    return CORSConfigurationError(
+        "allow_credentials",
+        entry,
+        f"allow_credentials: {entry!r} is not an allowed origin, so it can never get credentials.",
+        "Add it to allow_origins, or remove it from allow_credentials.",
+    )
 
 
 def check_max_age(value: Optional[int]) -> Optional[int]:

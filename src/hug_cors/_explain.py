@@ -233,6 +233,17 @@ class _Explainer:
         note = _origin_note(self.origin)
         if note is not None:
             self.steps.append(f"Note: {note}")
+        if self.policy.allow_origin_func is not None:
+            decider = self.policy.decided_by(self.origin)
+            if decider == "allow_origin_func":
+                self.steps.append(
+                    f"allow_origin_func allows {loggable(self.origin)} (each process keeps "
+                    f"that for {self.policy.allow_origin_func_ttl:g} s)."
+                )
+            elif decider is None:
+                self.steps.append(
+                    f"Neither the lists nor allow_origin_func allow {loggable(self.origin)}."
+                )
         if self.method != self.given_method:
             self.steps.append(
                 f"fetch() upper-cases the method {self.given_method!r} to {self.method}."
@@ -406,6 +417,11 @@ class _Explainer:
                 return (
                     "add 'null' to allow_origins, if you must: any website can make a "
                     "request with Origin: null"
+                )
+            if policy.allow_origin_func is not None:
+                return (
+                    f"make allow_origin_func allow {loggable(origin)} (add it to your "
+                    "tenants' origins), or add it to allow_origins"
                 )
             return f"add {loggable(origin)} to allow_origins"
         routes = self.route_methods or frozenset()

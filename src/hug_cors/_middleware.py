@@ -12,6 +12,7 @@ import json
 import logging
 from typing import (
     Any,
+    Callable,
     Collection,
     Dict,
     Iterator,
@@ -106,7 +107,8 @@ class CORSMiddleware:
             ``["*"]``, or no exact origins when ``allow_origin_regex`` is given.
         allow_credentials: send ``Access-Control-Allow-Credentials: true`` to allowed
             origins. ``None`` (the default) is hug's ``True``, except that ``"*"``
-            never carries credentials; ``True`` with ``"*"`` is refused.
+            never carries credentials; ``True`` with ``"*"`` is refused. A list of
+            origins and patterns gives credentials to those only.
         max_age: seconds a browser may cache a preflight; ``None`` omits the header.
         allow_methods: methods a preflight may ask for (GET, HEAD and POST always
             pass); ``None`` means the methods the requested route serves.
@@ -116,6 +118,9 @@ class CORSMiddleware:
         expose_headers: response headers the browser may let scripts read.
         allow_origin_regex: a pattern the whole origin must match (``fullmatch``).
         allow_private_network: answer Private Network Access preflights.
+        allow_origin_func: ``origin -> bool``, for the origins the lists and the regex do
+            not allow: origins from your own data, such as a tenants table.
+        allow_origin_func_ttl: seconds each process keeps each of its decisions.
         route_policies: path patterns (``"/admin/*"``) mapped to a :class:`CORSPolicy`,
             or to ``None`` for no CORS; the longest matching pattern wins, and a
             function's own :func:`route_policy` wins over both.
@@ -137,7 +142,7 @@ class CORSMiddleware:
         self,
         api: Any,
         allow_origins: Optional[Collection[str]] = None,
-        allow_credentials: Optional[bool] = None,
+        allow_credentials: Union[bool, Collection[str], None] = None,
         max_age: Optional[int] = None,
         *,
         allow_methods: Optional[Collection[str]] = None,
@@ -145,6 +150,8 @@ class CORSMiddleware:
         expose_headers: Collection[str] = (),
         allow_origin_regex: Union[str, Pattern[str], None] = None,
         allow_private_network: bool = False,
+        allow_origin_func: Optional[Callable[[str], bool]] = None,
+        allow_origin_func_ttl: float = 60.0,
         route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
         debug: bool = False,
     ) -> None:
@@ -176,7 +183,7 @@ class CORSMiddleware:
         ['https://a.example', 'https://b.example']
         >>> cors.configure(allow_origins=["https://c.example/"])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
-        ValueError: allow_origins: 'https://c.example/' is not an origin: it has a trailing slash...
+        hug_cors.CORSConfigurationError: allow_origins: 'https://c.example/' is not an origin: ...
         >>> cors.allow_origins
         ['https://a.example', 'https://b.example']
 

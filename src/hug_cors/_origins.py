@@ -8,12 +8,29 @@ request is a set lookup on the raw header value, whatever the list's length.
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import AbstractSet, FrozenSet, NamedTuple, Optional, Pattern, Sequence, Tuple
+import threading
+import time
+from typing import (
+    AbstractSet,
+    Callable,
+    Dict,
+    FrozenSet,
+    Generic,
+    NamedTuple,
+    Optional,
+    Pattern,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
 
 from ._config import CORSConfigurationError
 
-__all__ = ["OriginMatcher", "parse_origin", "split_origin"]
+__all__ = ["OriginFunction", "OriginMatcher", "Remembered", "parse_origin", "split_origin"]
+
+logger = logging.getLogger("hug_cors")
 
 DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
@@ -76,7 +93,7 @@ def split_origin(value: str) -> Optional[Tuple[str, str, str]]:
     scheme, host, port = found.group("scheme", "host", "port")
     if port is not None and (int(port) > 65535 or DEFAULT_PORTS.get(scheme) == port):
         return None
-    if ".." in host:  # the pattern already refuses a dot at either end
+    if ".." in host or len(host) > 253:  # the pattern refuses a dot at either end; DNS, longer
         return None
     return scheme, host, port or ""
 
@@ -203,8 +220,13 @@ class OriginMatcher:
 
     __slots__ = ("exact", "origins", "patterns", "regex")
 
-    def __init__(self, origins: Sequence[str], regex: Optional[Pattern[str]] = None) -> None:
-        self.origins = tuple(parse_origin(value) for value in origins if value != "null")
+    def __init__(
+        self,
+        origins: Sequence[str],
+        regex: Optional[Pattern[str]] = None,
+        parameter: str = "allow_origins",
+    ) -> None:
+        self.origins = tuple(parse_origin(v, parameter) for v in origins if v != "null")
         self.exact: FrozenSet[str] = frozenset(
             [str(origin) for origin in self.origins if not origin.is_pattern]
             + [value for value in origins if value == "null"]
@@ -217,6 +239,25 @@ class OriginMatcher:
         """Every exact origin and pattern, in the form they are matched."""
         return self.exact | {str(pattern) for pattern in self.patterns}
 
+    def uncovered(self, other: OriginMatcher, function: bool) -> Optional[str]:
+        """The first origin or pattern of ``other`` that this one does not allow: a pattern
+        must be listed here too, an exact origin allowed (with an origin ``function``, any
+        exact origin may be the function's to allow)."""
+        for origin in other.origins:
+            entry = str(origin)
+            if origin.is_pattern:
+                covered = entry in self.configured
+            else:
+                covered = function or self.allows(entry)
+            if not covered:
+                return entry
+        return None
+
+    def matches_pattern(self, origin: str) -> bool:
+        """Whether a pattern allows ``origin``."""
+        parts = split_origin(origin) if self.patterns else None
+        return parts is not None and any(pattern.matches(*parts) for pattern in self.patterns)
+
     def allows(self, origin: str) -> bool:
         if origin in self.exact:
             return True
@@ -228,3 +269,114 @@ class OriginMatcher:
         if any(pattern.matches(*parts) for pattern in self.patterns):
             return True
         return self.regex is not None and self.regex.fullmatch(origin) is not None
+
+
+# How many decisions one policy keeps per process, for the patterns and the regex, and for
+# allow_origin_func: more than the origins of a large multi-tenant API, and the bound on
+# what a flood of made-up origins can take (about 4 MB at the longest origin).
+MAX_DECISIONS = 10_000
+# Longer is no origin a browser sends (a host has at most 253 characters): refused, unkept.
+MAX_ORIGIN_LENGTH = 300
+
+V = TypeVar("V")
+
+
+class Remembered(Generic[V]):
+    """What was decided for each origin, at most ``MAX_DECISIONS`` of them; the oldest
+    goes first. Reads take no lock; writes take one, so that threads can share it."""
+
+    __slots__ = ("_lock", "decided")
+
+    def __init__(self) -> None:
+        self.decided: Dict[str, V] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, origin: str, value: V) -> V:
+        with self._lock:
+            decided = self.decided
+            if len(decided) >= MAX_DECISIONS and origin not in decided:
+                del decided[next(iter(decided))]
+            decided[origin] = value
+        return value
+
+
+class OriginFunction(Generic[V]):
+    """``allow_origin_func``'s decisions, each kept ``ttl`` seconds in one process.
+
+    ``make(origin, allowed, reason)`` turns a decision into what is kept (the policy's
+    answer), ``reason`` saying why it refused (``""`` when it allowed). The function is
+    called with well-formed serialized origins only, one call at a time, and at most once
+    per origin per ``ttl``, whatever a flood of distinct origins does: when all
+    ``MAX_DECISIONS`` kept decisions are younger than ``ttl``, a new origin is refused
+    without a call until the oldest expires. A function that raises refuses (the error is
+    logged with its traceback on the ``hug_cors`` logger).
+    """
+
+    __slots__ = ("_clock", "_decided", "_lock", "_make", "function", "ttl")
+
+    def __init__(
+        self,
+        function: Callable[[str], object],
+        ttl: float,
+        make: Callable[[str, bool, str], V],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.function, self.ttl, self._make, self._clock = function, ttl, make, clock
+        # Insertion order is expiry order: every decision lives ttl seconds.
+        self._decided: Dict[str, Tuple[V, float]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The function's name, for a summary or a log."""
+        function = self.function
+        return str(getattr(function, "__qualname__", type(function).__name__))
+
+    def kept(self, origin: str) -> Optional[V]:
+        """The decision kept for ``origin``, if it is younger than the TTL."""
+        kept = self._decided.get(origin)
+        return kept[0] if kept is not None and kept[1] > self._clock() else None
+
+    def ask(self, origin: str) -> V:
+        """The function's decision for ``origin``, asked now (when :meth:`kept` has none)."""
+        if split_origin(origin) is None:
+            return self._make(origin, False, "it is not a serialized origin, never asked")
+        with self._lock:  # one call at a time: a flood never runs queries in parallel
+            now = self._clock()
+            decided = self._decided
+            entry = decided.pop(origin, None)
+            if entry is not None and entry[1] > now:  # another thread just asked
+                decided[origin] = entry
+                return entry[0]
+            while decided:
+                oldest = next(iter(decided))
+                if decided[oldest][1] > now:
+                    break
+                del decided[oldest]
+            if len(decided) >= MAX_DECISIONS:
+                return self._make(
+                    origin, False, f"{MAX_DECISIONS} newer decisions are kept, never asked"
+                )
+            allowed, reason = self._ask(origin)
+            value = self._make(origin, allowed, reason)
+            if self.ttl > 0:
+                decided[origin] = (value, now + self.ttl)
+            return value
+
+    def _ask(self, origin: str) -> Tuple[bool, str]:
+        try:
+            allowed = self.function(origin)
+        except Exception as error:  # fail closed: a broken database refuses, never a 500
+            # The origin is well-formed here: lower-case ASCII, at most 300 characters.
+            logger.exception("allow_origin_func raised for origin %r; refused", origin)
+            return False, f"allow_origin_func raised {type(error).__name__}"
+        if allowed is True:
+            return True, ""
+        if allowed is False or allowed is None:
+            return False, "allow_origin_func refused it"
+        logger.error(
+            "allow_origin_func returned %s for origin %r, not True or False; refused",
+            ascii(allowed)[:100],
+            origin,
+        )
+        return False, f"allow_origin_func returned a {type(allowed).__name__}"

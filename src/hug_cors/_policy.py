@@ -43,9 +43,12 @@ from ._config import (
     check_header_names,
     check_max_age,
     check_methods,
+    check_origin_func,
     check_origins,
     check_regex,
+    check_ttl,
     refuse_regex_matching_any_origin,
+    uncovered_credentials,
     warn_about_risks,
 )
 from ._fetch import (
@@ -57,7 +60,7 @@ from ._fetch import (
     TOKEN,
     TOKEN_CHARACTERS,
 )
-from ._origins import OriginMatcher
+from ._origins import MAX_ORIGIN_LENGTH, OriginFunction, OriginMatcher, Remembered
 
 __all__ = ["Answer", "CORSPolicy", "loggable", "merge_vary"]
 
@@ -104,16 +107,19 @@ class CORSPolicy:
 
     The parameters are those of :class:`hug_cors.CORSMiddleware`, less ``api``,
     ``route_policies`` and ``debug``.
-    Bad values raise ``TypeError`` or ``ValueError`` naming the parameter, the value
+    Bad values raise :class:`CORSConfigurationError` naming the parameter, the value
     and the fix; legal but risky ones warn with :class:`CORSConfigurationWarning`.
     """
 
     __slots__ = (
+        "_credentialed",
+        "_decided",
         "_exact_answers",
         "_exact_grants",
         "_expose_from_response",
         "_exposed",
         "_frozen",
+        "_function",
         "_headers",
         "_headers_value",
         "_max_age_header",
@@ -127,6 +133,7 @@ class CORSPolicy:
         "allow_credentials",
         "allow_headers",
         "allow_methods",
+        "allow_origin_func_ttl",
         "allow_private_network",
         "expose_headers",
         "max_age",
@@ -136,7 +143,7 @@ class CORSPolicy:
     def __init__(
         self,
         allow_origins: StrList = None,
-        allow_credentials: Optional[bool] = None,
+        allow_credentials: Union[bool, Collection[str], None] = None,
         max_age: Optional[int] = None,
         *,
         allow_methods: StrList = None,
@@ -144,13 +151,26 @@ class CORSPolicy:
         expose_headers: Collection[str] = (),
         allow_origin_regex: Union[str, Pattern[str], None] = None,
         allow_private_network: bool = False,
+        allow_origin_func: Optional[Callable[[str], bool]] = None,
+        allow_origin_func_ttl: float = 60.0,
     ) -> None:
         regex = check_regex(allow_origin_regex)
-        origins = check_origins(allow_origins, regex)
+        function = check_origin_func(allow_origin_func)
+        self.allow_origin_func_ttl = check_ttl(allow_origin_func_ttl)
+        origins = check_origins(allow_origins, regex, function is not None)
         self.allow_all_origins = origins == ("*",)
         self._origins = OriginMatcher(() if self.allow_all_origins else origins, regex)
-        self.allow_credentials = check_credentials(allow_credentials, self.allow_all_origins)
-        if regex is not None and self.allow_credentials:
+        self.allow_credentials, credentials_list = check_credentials(
+            allow_credentials, self.allow_all_origins
+        )
+        # Who gets credentials: every allowed origin (None), or those listed.
+        self._credentialed: Optional[OriginMatcher] = None
+        if credentials_list is not None:
+            self._credentialed = OriginMatcher(credentials_list, parameter="allow_credentials")
+            uncovered = self._origins.uncovered(self._credentialed, function is not None)
+            if uncovered is not None:
+                raise uncovered_credentials(uncovered)
+        if regex is not None and self._credentialed is None and self.allow_credentials:
             refuse_regex_matching_any_origin(regex)
         self.max_age = check_max_age(max_age)
         self._max_age_header = (
@@ -158,7 +178,10 @@ class CORSPolicy:
         )
         self.allow_private_network = check_boolean("allow_private_network", allow_private_network)
         matcher = self._origins
-        insecure = [str(o) for o in matcher.origins if o.scheme == "http" and not o.is_loopback]
+        with_credentials = self._credentialed or matcher
+        insecure = [
+            str(o) for o in with_credentials.origins if o.scheme == "http" and not o.is_loopback
+        ]
         warn_about_risks("null" in matcher.exact, insecure, self.allow_credentials, self.max_age)
 
         self.allow_methods = methods = check_methods(allow_methods)
@@ -197,6 +220,12 @@ class CORSPolicy:
         self._exact_answers = {
             o: Answer(grant + self._exposed, "Origin") for o, grant in self._exact_grants.items()
         }
+        # The answers for other origins, decided on their first request and kept (bounded):
+        # a pattern's, the regex's or a refusal; allow_origin_func's for its TTL.
+        self._decided: Remembered[Answer] = Remembered()
+        self._function = None
+        if function is not None:
+            self._function = OriginFunction(function, self.allow_origin_func_ttl, self._answer)
         self._frozen = True
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -218,7 +247,11 @@ class CORSPolicy:
             "allow_origins": origins[:20]
             + ([f"... {len(origins) - 20} more"] if origins[20:] else []),
             "allow_origin_regex": self._origins.regex.pattern if self._origins.regex else None,
-            "allow_credentials": self.allow_credentials,
+            "allow_origin_func": None if self._function is None else self._function.name,
+            "allow_origin_func_ttl": self.allow_origin_func_ttl,
+            "allow_credentials": self.allow_credentials
+            if self._credentialed is None
+            else sorted(self._credentialed.configured),
             "allow_methods": "the route's methods"
             if self.allow_methods is None
             else list(self.allow_methods),
@@ -235,7 +268,23 @@ class CORSPolicy:
 
     def allows_origin(self, origin: str) -> bool:
         """Whether ``origin`` (a request's Origin header value) is allowed."""
-        return self.allow_all_origins or self._origins.allows(origin)
+        return self.allow_all_origins or self._origin_answer(origin).refusal is None
+
+    @property
+    def allow_origin_func(self) -> Optional[Callable[[str], object]]:
+        """The function that decides the origins the lists do not allow, or None."""
+        return None if self._function is None else self._function.function
+
+    def decided_by(self, origin: str) -> Optional[str]:
+        """The parameter that allows ``origin`` (``"allow_origins"``, ``"allow_origin_regex"``
+        or ``"allow_origin_func"``), or None if it is refused."""
+        if self.allow_all_origins or origin in self._exact_answers:
+            return "allow_origins"
+        if self._origin_answer(origin).refusal is not None:
+            return None
+        if self._origins.matches_pattern(origin):
+            return "allow_origins"
+        return "allow_origin_regex" if self._origins.allows(origin) else "allow_origin_func"
 
     def preflight(
         self,
@@ -251,8 +300,9 @@ class CORSPolicy:
         """
         granted = self._exact_grants.get(origin)
         if granted is None:
-            if not self.allows_origin(origin):
-                return self._refuse_preflight(f"origin {loggable(origin)} is not allowed")
+            refusal = self._origin_answer(origin).refusal
+            if refusal is not None:
+                return self._refuse_preflight(refusal)
             granted = self._origin_headers(origin)
         if not self._allows_method(method, route_methods):
             return self._refuse_preflight(f"method {loggable(method)} is not allowed")
@@ -298,12 +348,10 @@ class CORSPolicy:
             return self._wildcard_answer
         if origin is None:
             return self._no_origin_answer
-        answer = self._exact_answers.get(origin)
+        answer = self._exact_answers.get(origin) or self._decided.decided.get(origin)
         if answer is None:
-            if not self._origins.allows(origin):
-                return Answer((), "Origin", f"origin {loggable(origin)} is not allowed")
-            answer = self._allowed_answer(origin)
-        if self._expose_from_response:
+            answer = self._origin_answer(origin)
+        if self._expose_from_response and answer.refusal is None:
             names = [name.lower() for name in response_header_names()]
             exposable = [n for n in names if n not in NOT_EXPOSED and TOKEN.match(n)]
             if exposable:
@@ -337,10 +385,37 @@ class CORSPolicy:
             return True
         return "*" in allowed and name != NON_WILDCARD_HEADER
 
+    def _origin_answer(self, origin: str) -> Answer:
+        """The actual answer for an origin, by the lists, the regex or allow_origin_func,
+        from what was kept when it was decided before."""
+        if self.allow_all_origins:
+            return self._wildcard_answer
+        answer = self._exact_answers.get(origin) or self._decided.decided.get(origin)
+        if answer is not None:
+            return answer
+        if self._function is not None:  # kept only for origins the patterns and regex refuse
+            answer = self._function.kept(origin)
+            if answer is not None:
+                return answer
+        if len(origin) > MAX_ORIGIN_LENGTH:  # no browser sends it: refused, never kept
+            return self._answer(origin, False, "")
+        if self._origins.allows(origin):
+            return self._decided.remember(origin, self._allowed_answer(origin))
+        if self._function is not None:
+            return self._function.ask(origin)
+        return self._decided.remember(origin, self._answer(origin, False, ""))
+
+    def _answer(self, origin: str, allowed: bool, reason: str) -> Answer:
+        if allowed:
+            return self._allowed_answer(origin)
+        because = f" ({reason})" if reason else ""
+        return Answer((), "Origin", f"origin {loggable(origin)} is not allowed{because}")
+
     def _origin_headers(self, origin: str) -> Tuple[Tuple[str, str], ...]:
         if self.allow_all_origins:
             return WILDCARD_ORIGIN
-        if self.allow_credentials:
+        credentialed = self._credentialed
+        if self.allow_credentials and (credentialed is None or credentialed.allows(origin)):
             return (
                 ("Access-Control-Allow-Origin", origin),
                 ("Access-Control-Allow-Credentials", "true"),

@@ -1,0 +1,94 @@
+"""Origins from a database shared by a fleet: ``examples/multi_tenant.py`` under real
+gunicorn with four worker processes, its tenants' origins in one SQLite file.
+
+An origin added to the table is granted by every worker that answers once the TTL has
+passed, and refused again by every one once the TTL has passed after its removal. Each
+request goes on a new connection and the answer names the process that served it, so the
+test proves that several workers answered, not one.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Iterator, List, Optional, Set, Tuple
+
+import pytest
+
+from tests.stress.support import HOST, free_port, python_command, server_process
+
+TTL = 1.0
+WORKERS = 4
+TENANT = "https://shop.tenant.example"
+REQUESTS = 40  # per round: with 4 workers, several of them answer
+
+
+def gunicorn(port: int) -> List[str]:
+    from importlib.metadata import version
+
+    control_socket = ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 26 else []
+    return python_command(
+        "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
+        *control_socket, "examples.multi_tenant:app",
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[int, Path]]:
+    folder = tmp_path_factory.mktemp("fleet")
+    database = folder / "tenants.sqlite3"
+    port = free_port()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TENANTS_DB", str(database))
+        patch.setenv("TENANTS_TTL", str(TTL))
+        with server_process(gunicorn(port), port, folder / "gunicorn.log"):
+            yield port, database
+
+
+def tenants(database: Path, command: str) -> None:
+    connection = sqlite3.connect(database, timeout=5)
+    with connection:
+        connection.execute("CREATE TABLE IF NOT EXISTS tenant_origins (origin TEXT PRIMARY KEY)")
+        if command == "add":
+            connection.execute("INSERT OR IGNORE INTO tenant_origins VALUES (?)", (TENANT,))
+        else:
+            connection.execute("DELETE FROM tenant_origins WHERE origin = ?", (TENANT,))
+    connection.close()
+
+
+def round_of_requests(port: int) -> Tuple[Set[int], List[Optional[str]]]:
+    """The workers that answered and each answer's Access-Control-Allow-Origin."""
+    workers: Set[int] = set()
+    granted: List[Optional[str]] = []
+    for _ in range(REQUESTS):
+        connection = http.client.HTTPConnection(HOST, port, timeout=10)
+        try:
+            connection.request("GET", "/whoami", headers={"Origin": TENANT})
+            response = connection.getresponse()
+            workers.add(json.loads(response.read())["worker"])
+            granted.append(response.getheader("Access-Control-Allow-Origin"))
+        finally:
+            connection.close()
+    return workers, granted
+
+
+def test_every_worker_follows_the_table_within_the_ttl(fleet: Tuple[int, Path]) -> None:
+    port, database = fleet
+    workers, granted = round_of_requests(port)
+    assert len(workers) >= 2, workers
+    assert granted == [None] * REQUESTS  # not registered yet: every worker refuses
+
+    tenants(database, "add")
+    time.sleep(TTL + 0.3)  # every worker's refusal has expired
+    workers, granted = round_of_requests(port)
+    assert len(workers) >= 2, workers
+    assert granted == [TENANT] * REQUESTS
+
+    tenants(database, "remove")
+    time.sleep(TTL + 0.3)
+    workers, granted = round_of_requests(port)
+    assert len(workers) >= 2, workers
+    assert granted == [None] * REQUESTS

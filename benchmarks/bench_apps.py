@@ -122,6 +122,32 @@ class PreflightFloor:
         pass
 
 
+class GetFloor:
+    """Not CORS: the least a CORS answer to a GET can cost in this app, as a reference.
+
+    Both hooks run, and ``process_response`` writes, unchecked, the three headers
+    hug-cors sends to the benchmark's allowed GET (Access-Control-Allow-Origin,
+    -Allow-Credentials and Vary).
+    """
+
+    def __init__(self) -> None:
+        from hug_cors import CORSPolicy
+
+        answer = CORSPolicy(allow_origins=[ORIGIN]).actual(ORIGIN)
+        self.headers = (*answer.headers, ("Vary", answer.vary))
+
+    def process_request(self, req: Any, resp: Any) -> None:
+        pass
+
+    def process_response(self, req: Any, resp: Any, resource: Any, req_succeeded: bool) -> None:
+        resp.set_headers(self.headers)
+
+
+def build_get_floor(routes: int) -> Callable[..., Any]:
+    """The app of :func:`build` with a :class:`GetFloor` instead of CORS."""
+    return build_app(routes, lambda api: GetFloor())[0]
+
+
 def build_floor(routes: int, find_route: bool) -> Callable[..., Any]:
     """The app of :func:`build` with a :class:`PreflightFloor` instead of CORS."""
     return build_app(routes, lambda api: PreflightFloor(api, find_route))[0]

@@ -83,6 +83,8 @@ LISTED = "hug-cors, methods listed"
 PER_ROUTE = "per-route policies"
 WITH_POLICIES = "hug-cors, per-route policies"
 WITH_FUNCTION = "hug-cors, + allow_origin_func"
+GET_FLOOR = "GET floor, 1 route"
+HEADERS_FLOOR = "floor: three headers"
 
 
 def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> List[Group]:
@@ -103,6 +105,8 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
         )
         if routes in (1, 1000):  # what target (b) asks, against what any answer costs
             groups.append(floor_group(group, routes))
+        if routes == 1:  # what target (a) asks, against what writing the headers costs
+            groups.append(get_floor_group(group))
 
     # 10,000 exact origins against 1, the allowed one listed last (1 route).
     path = bench_apps.deep_path(1)
@@ -174,6 +178,31 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
             )
     groups.append(policies)
     return groups
+
+
+def get_floor_group(routes_group: Group) -> Group:
+    """The allowed GET against the floor (bench_apps.GetFloor), with the none and
+    hug-cors apps of ``routes_group`` (1 route)."""
+    group = Group(GET_FLOOR, [], ["GET, allowed origin"])
+    apps = {
+        case.variant: case.app
+        for case in routes_group.cases
+        if case.variant in ("none", "hug-cors")
+    }
+    apps[HEADERS_FLOOR] = bench_apps.build_get_floor(1)
+    group.variants = list(apps)
+    method, headers = SCENARIOS["GET, allowed origin"]
+    for variant, app in apps.items():
+        group.cases.append(
+            Case(
+                group.name,
+                "GET, allowed origin",
+                variant,
+                app,
+                environ(method, bench_apps.deep_path(1), headers),
+            )
+        )
+    return group
 
 
 def floor_group(routes_group: Group, routes: int) -> Group:

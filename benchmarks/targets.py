@@ -10,6 +10,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from cases import (
     FLOOR,
+    GET_FLOOR,
+    HEADERS_FLOOR,
     LISTED,
     PER_ROUTE,
     ROUTED_FLOOR,
@@ -147,6 +149,18 @@ def checks_for(route_counts: Sequence[int]) -> List[Check]:
                 "0.95 - 1.05",
             )
         )
+    if 1 in route_counts:
+        for variant in (HEADERS_FLOOR, "hug-cors"):
+            checks.append(
+                Check(
+                    get_floor_label(variant),
+                    (GET_FLOOR, "GET, allowed origin", variant),
+                    (GET_FLOOR, "GET, allowed origin", "none"),
+                    None,
+                    None,
+                    "(info)",
+                )
+            )
     for scenario, variant in (
         ("GET, origin by pattern", "hug-cors"),
         ("GET, origin by regex", "hug-cors"),
@@ -179,6 +193,10 @@ def evaluate(checks: List[Check], cases: Dict[Tuple[str, str, str], Case]) -> No
         check.ratio, check.iqr = median, (q1, q3)
         cpu = [a / b for a, b in zip(top.cpu_samples, bottom.cpu_samples) if b > 0]
         check.cpu_ratio = statistics.median(cpu) if cpu else None
+
+
+def get_floor_label(variant: str) -> str:
+    return f"info: {GET_FLOOR}: {variant} / none"
 
 
 def floor_label(routes: int, variant: str) -> str:

@@ -1,10 +1,10 @@
 """Origins from a database shared by a fleet: ``examples/multi_tenant.py`` under real
 gunicorn with four worker processes, its tenants' origins in one SQLite file.
 
-An origin added to the table is granted by every worker that answers once the TTL has
-passed, and refused again by every one once the TTL has passed after its removal. Each
-request goes on a new connection and the answer names the process that served it, so the
-test proves that several workers answered, not one.
+An origin added to the table is granted by every worker once the TTL has passed, and
+refused again by every one once the TTL has passed after its removal. Each round holds a
+connection to every worker at once, and each answer names the process that served it, so
+the test proves that all four workers answered, not one.
 """
 
 from __future__ import annotations
@@ -60,35 +60,45 @@ def tenants(database: Path, command: str) -> None:
 
 
 def round_of_requests(port: int) -> Tuple[Set[int], List[Optional[str]]]:
-    """The workers that answered and each answer's Access-Control-Allow-Origin."""
+    """The workers that answered and each answer's Access-Control-Allow-Origin.
+
+    A sync worker serves one connection at a time, from accept to close, and the kernel
+    may hand a run of sequential connections to one worker. So each batch first opens
+    one connection per worker, then sends the requests: each worker holds a connection
+    of its own, and every worker answers."""
     workers: Set[int] = set()
     granted: List[Optional[str]] = []
-    for _ in range(REQUESTS):
-        connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    for _ in range(REQUESTS // WORKERS):
+        connections = [http.client.HTTPConnection(HOST, port, timeout=10) for _ in range(WORKERS)]
         try:
-            connection.request("GET", "/whoami", headers={"Origin": TENANT})
-            response = connection.getresponse()
-            workers.add(json.loads(response.read())["worker"])
-            granted.append(response.getheader("Access-Control-Allow-Origin"))
+            for connection in connections:
+                connection.connect()
+            time.sleep(0.05)  # let each worker accept one
+            for connection in connections:
+                connection.request("GET", "/whoami", headers={"Origin": TENANT})
+                response = connection.getresponse()
+                workers.add(json.loads(response.read())["worker"])
+                granted.append(response.getheader("Access-Control-Allow-Origin"))
         finally:
-            connection.close()
+            for connection in connections:
+                connection.close()
     return workers, granted
 
 
 def test_every_worker_follows_the_table_within_the_ttl(fleet: Tuple[int, Path]) -> None:
     port, database = fleet
     workers, granted = round_of_requests(port)
-    assert len(workers) >= 2, workers
+    assert len(workers) == WORKERS, workers
     assert granted == [None] * REQUESTS  # not registered yet: every worker refuses
 
     tenants(database, "add")
     time.sleep(TTL + 0.3)  # every worker's refusal has expired
     workers, granted = round_of_requests(port)
-    assert len(workers) >= 2, workers
+    assert len(workers) == WORKERS, workers
     assert granted == [TENANT] * REQUESTS
 
     tenants(database, "remove")
     time.sleep(TTL + 0.3)
     workers, granted = round_of_requests(port)
-    assert len(workers) >= 2, workers
+    assert len(workers) == WORKERS, workers
     assert granted == [None] * REQUESTS

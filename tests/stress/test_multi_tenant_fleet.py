@@ -18,7 +18,7 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from tests.stress.support import HOST, free_port, python_command, server_process
+from tests.stress.support import HOST, RawConnection, free_port, python_command, server_process
 
 TTL = 1.0
 WORKERS = 4
@@ -102,3 +102,47 @@ def test_every_worker_follows_the_table_within_the_ttl(fleet: Tuple[int, Path]) 
     workers, granted = round_of_requests(port)
     assert len(workers) == WORKERS, workers
     assert granted == [None] * REQUESTS
+
+
+# Spellings of the registered origin that no browser sends, as raw header lines: none may
+# be granted, so none may be looked up as the tenant's (the function only ever sees
+# well-formed origins), and none may turn into a 500.
+HOSTILE = [
+    [b"Origin: HTTPS://SHOP.TENANT.EXAMPLE"],
+    [b"Origin: https://shop.tenant.example/"],
+    [b"Origin: https://shop.tenant.example:443"],
+    [b"Origin: https://shop.tenant.example."],
+    [b"Origin: https://shop.tenant.example https://evil.example"],
+    [b"Origin: https://shop.tenant.example", b"Origin: https://evil.example"],
+    [b"Origin: https://evil.example", b"Origin: https://shop.tenant.example"],
+    [b"Origin: https://sh\xf6p.tenant.example"],
+    [b"Origin: https://x' OR '1'='1"],
+    [b"Origin: null"],
+]
+
+
+def test_no_spelling_of_a_registered_origin_but_its_own_is_granted(
+    fleet: Tuple[int, Path],
+) -> None:
+    port, database = fleet
+    tenants(database, "add")
+    time.sleep(TTL + 0.3)
+    try:
+        for lines in [[b"Origin: " + TENANT.encode()], *HOSTILE]:
+            raw = b"\r\n".join([b"GET /whoami HTTP/1.1", b"Host: api.example.com", *lines])
+            connection = RawConnection(port)
+            try:
+                response = connection.request(raw + b"\r\n\r\n")
+            finally:
+                connection.close()
+            context = f"{lines!r}: {response.status} {response.headers}"
+            assert response.status < 500, context
+            granted = response.all("access-control-allow-origin")
+            assert granted == ([TENANT] if lines == [b"Origin: " + TENANT.encode()] else []), (
+                context
+            )
+            if not granted:
+                assert response.all("access-control-allow-credentials") == [], context
+    finally:
+        tenants(database, "remove")
+        time.sleep(TTL + 0.3)

@@ -128,8 +128,6 @@ PARAMETERS: Tuple[Parameter, ...] = (
 )
 """Every parameter, in the constructor's order."""
 
-# hug's own class takes these by position; every later parameter is keyword-only.
-POSITIONAL = ("allow_origins", "allow_credentials", "max_age")
 NAMES = tuple(parameter.name for parameter in PARAMETERS)
 POLICY_NAMES = tuple(parameter.name for parameter in PARAMETERS if parameter.policy)
 

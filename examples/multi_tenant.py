@@ -51,6 +51,8 @@ api.http.add_middleware(
         allow_origins=["https://app.example.com"],  # your own front end, listed as usual
         allow_origin_func=tenant_allows,
         allow_origin_func_ttl=TTL,
+        # Your front end signs in with cookies; tenants' pages call the API without them.
+        allow_credentials=["https://app.example.com"],
     )
 )
 

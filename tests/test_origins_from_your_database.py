@@ -501,3 +501,24 @@ def test_a_function_allows_exactly_what_listing_its_origins_would(origin: str, m
         assert answered.headers == expected.headers
         assert answered.vary == expected.vary
         assert (answered.refusal is None) == (expected.refusal is None)
+
+
+ALLOWED = [*TENANTS, "https://*.partner.example", "http://localhost:*"]
+CREDENTIALED = ["https://a.tenant.example", "https://*.partner.example"]
+PARTNERS = st.sampled_from(["https://x.partner.example", "https://x.y.partner.example"])
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(origin=st.one_of(ORIGINS, PARTNERS, PARTNERS.map(str.upper)))
+def test_credentials_go_where_listing_only_those_origins_would_allow(origin: str) -> None:
+    """Differential: with allow_credentials=[some], an origin gets CORS where the whole
+    list allows it, and credentials only where a policy of those alone would allow it."""
+    policy = CORSPolicy(allow_origins=ALLOWED, allow_credentials=CREDENTIALED)
+    everyone = CORSPolicy(allow_origins=ALLOWED, allow_credentials=False)
+    listed = CORSPolicy(allow_origins=CREDENTIALED, allow_credentials=False)
+    for answer in (policy.actual(origin), policy.preflight(origin, "GET")):
+        headers = dict(answer.headers)
+        assert ("Access-Control-Allow-Origin" in headers) == everyone.allows_origin(origin)
+        assert headers.get("Access-Control-Allow-Credentials") == (
+            "true" if listed.allows_origin(origin) else None
+        )

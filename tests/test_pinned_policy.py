@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from typing import Optional
+from typing import Any, Dict, Optional
 
 import pytest
 
@@ -381,6 +381,25 @@ def test_credentialed_expose_all_with_nothing_to_expose_sends_no_expose_header()
         "Origin",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "reads"),
+    [
+        ({"allow_origins": [ORIGIN], "expose_headers": ["*"]}, True),
+        ({"allow_origins": [ORIGIN], "expose_headers": ["*"], "allow_credentials": False}, False),
+        ({"expose_headers": ["*"]}, False),  # the wildcard origin: "*" is a wildcard
+        ({"allow_origins": [ORIGIN], "expose_headers": ["X-Total-Count"]}, False),
+    ],
+)
+def test_only_a_credentialed_expose_all_reads_the_response_headers(
+    config: Dict[str, Any], reads: bool
+) -> None:
+    policy = CORSPolicy(**config)
+    assert policy.exposes_response_headers is reads
+    asked = []
+    policy.actual(ORIGIN, lambda: asked.append(True) or ["X-Page"])
+    assert asked == ([True] if reads else [])
 
 
 def test_credentialed_expose_all_through_the_middleware() -> None:

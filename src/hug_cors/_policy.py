@@ -109,6 +109,10 @@ class CORSPolicy:
     ``route_policies`` and ``debug``.
     Bad values raise :class:`CORSConfigurationError` naming the parameter, the value
     and the fix; legal but risky ones warn with :class:`CORSConfigurationWarning`.
+
+    ``exposes_response_headers`` says whether :meth:`actual` lists the response's own
+    header names (``expose_headers=["*"]`` with credentials, where ``"*"`` is a literal
+    name): an adapter then passes them, and otherwise need not.
     """
 
     __slots__ = (
@@ -116,7 +120,6 @@ class CORSPolicy:
         "_decided",
         "_exact_answers",
         "_exact_grants",
-        "_expose_from_response",
         "_exposed",
         "_frozen",
         "_function",
@@ -136,6 +139,7 @@ class CORSPolicy:
         "allow_origin_func_ttl",
         "allow_private_network",
         "expose_headers",
+        "exposes_response_headers",
         "max_age",
         "methods_from_route",
     )
@@ -203,8 +207,8 @@ class CORSPolicy:
             )
 
         self.expose_headers = exposed = check_expose_headers(expose_headers)
-        self._expose_from_response = "*" in exposed and self.allow_credentials
-        listed = "" if self._expose_from_response else ", ".join(exposed)
+        self.exposes_response_headers = "*" in exposed and self.allow_credentials
+        listed = "" if self.exposes_response_headers else ", ".join(exposed)
         self._exposed = (("Access-Control-Expose-Headers", listed),) if listed else ()
 
         static = self.allow_all_origins  # the same answer for every origin
@@ -268,7 +272,7 @@ class CORSPolicy:
 
     def allows_origin(self, origin: str) -> bool:
         """Whether ``origin`` (a request's Origin header value) is allowed."""
-        return self.allow_all_origins or self._origin_answer(origin).refusal is None
+        return self.actual(origin).refusal is None
 
     @property
     def allow_origin_func(self) -> Optional[Callable[[str], object]]:
@@ -280,7 +284,7 @@ class CORSPolicy:
         or ``"allow_origin_func"``), or None if it is refused."""
         if self.allow_all_origins or origin in self._exact_answers:
             return "allow_origins"
-        if self._origin_answer(origin).refusal is not None:
+        if self.actual(origin).refusal is not None:
             return None
         if self._origins.matches_pattern(origin):
             return "allow_origins"
@@ -300,7 +304,7 @@ class CORSPolicy:
         """
         granted = self._exact_grants.get(origin)
         if granted is None:
-            refusal = self._origin_answer(origin).refusal
+            refusal = self.actual(origin).refusal
             if refusal is not None:
                 return self._refuse_preflight(refusal)
             granted = self._origin_headers(origin)
@@ -341,17 +345,19 @@ class CORSPolicy:
     ) -> Answer:
         """Answer an actual (non-preflight) request with the given Origin, if any.
 
-        ``response_header_names`` is called only to expose every response header
-        (``expose_headers=["*"]``) on a credentialed response, where ``"*"`` is a literal name.
+        ``response_header_names`` is called only when :attr:`exposes_response_headers`
+        is true, to list the response's own headers in ``Access-Control-Expose-Headers``.
         """
         if self.allow_all_origins:
             return self._wildcard_answer
         if origin is None:
             return self._no_origin_answer
-        answer = self._exact_answers.get(origin) or self._decided.decided.get(origin)
-        if answer is None:
-            answer = self._origin_answer(origin)
-        if self._expose_from_response and answer.refusal is None:
+        answer = (
+            self._exact_answers.get(origin)
+            or self._decided.decided.get(origin)
+            or self._decide(origin)
+        )
+        if self.exposes_response_headers and answer.refusal is None:
             names = [name.lower() for name in response_header_names()]
             exposable = [n for n in names if n not in NOT_EXPOSED and TOKEN.match(n)]
             if exposable:
@@ -385,14 +391,9 @@ class CORSPolicy:
             return True
         return "*" in allowed and name != NON_WILDCARD_HEADER
 
-    def _origin_answer(self, origin: str) -> Answer:
-        """The actual answer for an origin, by the lists, the regex or allow_origin_func,
-        from what was kept when it was decided before."""
-        if self.allow_all_origins:
-            return self._wildcard_answer
-        answer = self._exact_answers.get(origin) or self._decided.decided.get(origin)
-        if answer is not None:
-            return answer
+    def _decide(self, origin: str) -> Answer:
+        """The actual answer for an origin that is neither listed nor remembered: by the
+        patterns, the regex or allow_origin_func (whose decisions expire)."""
         if self._function is not None:  # kept only for origins the patterns and regex refuse
             answer = self._function.kept(origin)
             if answer is not None:

@@ -23,6 +23,7 @@ from tests.stress.support import HOST, RawConnection, free_port, python_command,
 TTL = 1.0
 WORKERS = 4
 TENANT = "https://shop.tenant.example"
+FRONT_END = "https://app.example.com"  # listed, and the only origin given credentials
 REQUESTS = 40  # per round: with 4 workers, several of them answer
 
 
@@ -104,31 +105,42 @@ def test_every_worker_follows_the_table_within_the_ttl(fleet: Tuple[int, Path]) 
     assert granted == [None] * REQUESTS
 
 
-# Spellings of the registered origin that no browser sends, as raw header lines: none may
-# be granted, so none may be looked up as the tenant's (the function only ever sees
-# well-formed origins), and none may turn into a 500.
-HOSTILE = [
-    [b"Origin: HTTPS://SHOP.TENANT.EXAMPLE"],
-    [b"Origin: https://shop.tenant.example/"],
-    [b"Origin: https://shop.tenant.example:443"],
-    [b"Origin: https://shop.tenant.example."],
-    [b"Origin: https://shop.tenant.example https://evil.example"],
-    [b"Origin: https://shop.tenant.example", b"Origin: https://evil.example"],
-    [b"Origin: https://evil.example", b"Origin: https://shop.tenant.example"],
-    [b"Origin: https://sh\xf6p.tenant.example"],
-    [b"Origin: https://x' OR '1'='1"],
-    [b"Origin: null"],
-]
+# Spellings that no browser sends of an origin, as raw header lines: none may be granted
+# (nor given credentials), none may be looked up as the tenant's (the function only ever
+# sees well-formed origins), and none may turn into a 500.
+def hostile(origin: str) -> List[List[bytes]]:
+    value = origin.encode()
+    host = value.index(b"://") + 3
+    return [
+        [b"Origin: " + value.upper()],
+        [b"Origin: " + value + b"/"],
+        [b"Origin: " + value + b":443"],
+        [b"Origin: " + value + b"."],
+        [b"Origin: " + value + b" https://evil.example"],
+        [b"Origin: " + value, b"Origin: https://evil.example"],
+        [b"Origin: https://evil.example", b"Origin: " + value],
+        [b"Origin: " + value[:host] + b"\xf6" + value[host + 1 :]],  # a Latin-1 letter
+        [b"Origin: " + value + b"' OR '1'='1"],
+        [b"Origin: null"],
+    ]
 
 
-def test_no_spelling_of_a_registered_origin_but_its_own_is_granted(
+def test_no_spelling_of_an_allowed_origin_but_its_own_is_granted(
     fleet: Tuple[int, Path],
 ) -> None:
+    """The tenant gets CORS without credentials, the listed front end with them
+    (``allow_credentials=[front end]``), and no other spelling of either gets anything."""
     port, database = fleet
     tenants(database, "add")
     time.sleep(TTL + 0.3)
+    own = [(b"Origin: " + TENANT.encode(),), (b"Origin: " + FRONT_END.encode(),)]
+    expected = {
+        own[0]: ([TENANT], []),
+        own[1]: ([FRONT_END], ["true"]),
+        **{tuple(lines): ([], []) for lines in [*hostile(TENANT), *hostile(FRONT_END)]},
+    }
     try:
-        for lines in [[b"Origin: " + TENANT.encode()], *HOSTILE]:
+        for lines, (origin, credentials) in expected.items():
             raw = b"\r\n".join([b"GET /whoami HTTP/1.1", b"Host: api.example.com", *lines])
             connection = RawConnection(port)
             try:
@@ -137,12 +149,8 @@ def test_no_spelling_of_a_registered_origin_but_its_own_is_granted(
                 connection.close()
             context = f"{lines!r}: {response.status} {response.headers}"
             assert response.status < 500, context
-            granted = response.all("access-control-allow-origin")
-            assert granted == ([TENANT] if lines == [b"Origin: " + TENANT.encode()] else []), (
-                context
-            )
-            if not granted:
-                assert response.all("access-control-allow-credentials") == [], context
+            assert response.all("access-control-allow-origin") == origin, context
+            assert response.all("access-control-allow-credentials") == credentials, context
     finally:
         tenants(database, "remove")
         time.sleep(TTL + 0.3)

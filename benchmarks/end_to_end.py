@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -53,6 +54,8 @@ def start_server(kind: str, variant: str, port: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--worker-class", "sync"]
         command += ["--bind", f"{HOST}:{port}", "--chdir", str(BENCH_DIR)]
         command += ["--log-level", "warning", "bench_apps:demo_app_from_environment()"]
+        if int(version("gunicorn").split(".")[0]) >= 26:  # one control socket per user
+            command.append("--no-control-socket")
     elif kind == "waitress":
         command = [sys.executable, "-m", "waitress", "--listen", f"{HOST}:{port}"]
         command += ["--threads", "4", "--call", "bench_apps:demo_app_from_environment"]

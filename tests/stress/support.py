@@ -96,12 +96,16 @@ def waitress_command(port: int, app: str, threads: int) -> List[str]:
     )
 
 
-def gunicorn_command(port: int, app: str, threads: int) -> List[str]:
-    """gunicorn, one threaded worker (gthread) with ``threads`` threads, serving ``app()``."""
+def no_control_socket() -> List[str]:
+    """gunicorn 26+ opens a control socket at one path under ~/.gunicorn unless told not
+    to, and two servers at once would both want it: the option that says not to."""
     from importlib.metadata import version
 
-    # gunicorn 26+ opens a control socket under ~/.gunicorn unless told not to.
-    control_socket = ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 26 else []
+    return ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 26 else []
+
+
+def gunicorn_command(port: int, app: str, threads: int) -> List[str]:
+    """gunicorn, one threaded worker (gthread) with ``threads`` threads, serving ``app()``."""
     return python_command(
         "-m",
         "gunicorn",
@@ -115,7 +119,7 @@ def gunicorn_command(port: int, app: str, threads: int) -> List[str]:
         "gthread",
         "--keep-alive",
         "30",
-        *control_socket,
+        *no_control_socket(),
         f"{app}()",
     )
 

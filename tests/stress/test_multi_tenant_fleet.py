@@ -18,7 +18,14 @@ from typing import Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from tests.stress.support import HOST, RawConnection, free_port, python_command, server_process
+from tests.stress.support import (
+    HOST,
+    RawConnection,
+    free_port,
+    no_control_socket,
+    python_command,
+    server_process,
+)
 
 TTL = 1.0
 WORKERS = 4
@@ -28,12 +35,9 @@ REQUESTS = 40  # per round: with 4 workers, several of them answer
 
 
 def gunicorn(port: int) -> List[str]:
-    from importlib.metadata import version
-
-    control_socket = ["--no-control-socket"] if int(version("gunicorn").split(".")[0]) >= 26 else []
     return python_command(
         "-m", "gunicorn", "--bind", f"{HOST}:{port}", "--workers", str(WORKERS),
-        *control_socket, "examples.multi_tenant:app",
+        *no_control_socket(), "examples.multi_tenant:app",
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import inspect
 import json
 import logging
 from typing import (
+    AbstractSet,
     Any,
     Callable,
     Collection,
@@ -251,12 +252,11 @@ class CORSMiddleware:
                 policy = table.for_path(path, route, method)
         if policy is None:
             return  # no CORS for this route: the app answers as if there were no middleware
+        served: AbstractSet[str] = frozenset()
+        if policy.methods_from_route:
+            served = route.methods if route is not None else table.unrouted_methods(path)
         answer = policy.preflight(
-            env[ORIGIN],
-            method,
-            env.get(REQUEST_HEADERS),
-            env.get(REQUEST_PRIVATE_NETWORK),
-            route.methods if route is not None and policy.methods_from_route else frozenset(),
+            env[ORIGIN], method, env.get(REQUEST_HEADERS), env.get(REQUEST_PRIVATE_NETWORK), served
         )
         resp.complete = True  # Falcon skips routing, later process_request hooks and the handler
         # 200 with an empty body (Content-Length: 0), allowed or refused: the browser acts

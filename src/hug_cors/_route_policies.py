@@ -227,6 +227,10 @@ class Sink(NamedTuple):
 
 PolicyByMethod = Dict[str, Optional[CORSPolicy]]
 
+# Falcon hands a sink every request that reaches it, whatever the method: a preflight may
+# ask a sink for any standard method a browser may send (CONNECT and TRACE it never does).
+SINK_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
+
 
 class RoutePolicies:
     """Every route and sink of one router with its policy, for one configuration.
@@ -271,7 +275,11 @@ class RoutePolicies:
         # template -> (its resource, {method: policy}, the policy of any other method):
         # what a response looks up.
         self.by_template = by_template
-        self._sinks = tuple((sink.prefix, self._sink_policy(sink)) for sink in sinks)
+        # In Falcon's order: (prefix, policy, the methods a preflight may ask of it).
+        self._sinks = tuple(
+            (sink.prefix, self._sink_policy(sink), frozenset() if sink.not_found else SINK_METHODS)
+            for sink in sinks
+        )
         self.uniform = (
             known
             and not paths.patterns
@@ -280,7 +288,7 @@ class RoutePolicies:
                 for _, by_method, _ in by_template.values()
                 for policy in by_method.values()
             )
-            and all(policy is default or policy is INHERIT for _, policy in self._sinks)
+            and all(policy is default or policy is INHERIT for _, policy, _ in self._sinks)
         )
 
     def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
@@ -300,7 +308,7 @@ class RoutePolicies:
 
     def for_unrouted(self, path: str) -> Optional[CORSPolicy]:
         """The policy for a path no route serves: its sink's, else the patterns on the path."""
-        for prefix, policy in self._sinks:
+        for prefix, policy, _ in self._sinks:
             if prefix.match(path):
                 if policy is INHERIT:  # the not-found handler: a policy per path
                     break
@@ -308,6 +316,14 @@ class RoutePolicies:
         # Falcon's router ignores leading slashes: so do the patterns.
         matched = self.paths.match("/" + path.lstrip("/"))
         return self.default if matched is INHERIT else matched
+
+    def unrouted_methods(self, path: str) -> FrozenSet[str]:
+        """The methods served at a path no route serves: every one if a sink serves it
+        (the not-found handler serves none)."""
+        for prefix, _, methods in self._sinks:
+            if prefix.match(path):
+                return methods
+        return frozenset()
 
     def _for_template(
         self, template: Optional[str], method: str, responder: object, path: str

@@ -9,7 +9,7 @@ import logging
 import re
 import types
 from pathlib import Path
-from typing import Any, List
+from typing import Any, List, Optional
 
 import hug
 import pytest
@@ -19,13 +19,15 @@ FRONT_END = "https://app.example.com"
 _loads = itertools.count()  # hug keeps one API per module name: each load is a new one
 
 
-def page_module(page: str) -> types.ModuleType:
-    """The page's ``python`` blocks run as one new module, named after the page."""
+def page_module(page: str, block: Optional[int] = None) -> types.ModuleType:
+    """The page's ``python`` blocks (or the one numbered ``block``, from 0) run as one new
+    module, named after the page."""
     text = (DOCS / page).read_text(encoding="utf-8")
     blocks = re.findall(r"^```python\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
     assert blocks, f"{page} shows no Python code"
     module = types.ModuleType(f"docs_{Path(page).stem}_{next(_loads)}")
-    exec(compile("\n".join(blocks), str(DOCS / page), "exec"), module.__dict__)
+    code = "\n".join(blocks) if block is None else blocks[block]
+    exec(compile(code, str(DOCS / page), "exec"), module.__dict__)
     return module
 
 
@@ -55,6 +57,24 @@ def test_the_testing_guides_tests_fail_when_cors_is_wrong() -> None:
         "test_another_site_cannot_read_the_items",
         "test_the_front_end_may_put_json",
     ]
+
+
+def test_the_errors_guides_first_example_makes_a_crash_a_readable_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    module = page_module("errors.md", block=0)
+
+    @hug.get("/crash", api=module.api)
+    def crash() -> None:
+        raise RuntimeError("the database password is hunter2")
+
+    with caplog.at_level(logging.ERROR, logger="hug_cors"):
+        response = hug.test.get(module.api, "/crash", headers={"Origin": FRONT_END})
+    assert response.status == "500 Internal Server Error"
+    assert response.headers_dict["access-control-allow-origin"] == FRONT_END
+    assert response.data == {"errors": {"500 Internal Server Error": None}}
+    assert "hunter2" in caplog.text  # logged with its traceback, never sent
+    assert "Traceback" in caplog.text
 
 
 def test_the_errors_guides_handler_makes_a_crash_a_readable_500(

@@ -279,13 +279,20 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
         TypeError,
         "debug must be True or False, not 'yes': write debug=True or debug=False.",
     ),
+    "handle_uncaught_errors without a hug API": (
+        lambda: CORSMiddleware(None, handle_uncaught_errors=True),
+        ValueError,
+        "handle_uncaught_errors needs the hug.API: the error handler goes on the Falcon app "
+        "that hug builds, and a router does not say which app serves it; pass the hug.API "
+        "as api, or add an error handler for Exception to your app.",
+    ),
     "an unknown parameter to configure()": (
         lambda: CORSMiddleware(api()).configure(allow_origin=["https://a.example"]),
         TypeError,
         "configure() got an unknown parameter 'allow_origin'; it takes allow_origins, "
         "allow_credentials, max_age, allow_methods, allow_headers, expose_headers, "
         "allow_origin_regex, allow_private_network, allow_origin_func, allow_origin_func_ttl, "
-        "route_policies, debug.",
+        "route_policies, debug, handle_uncaught_errors.",
     ),
     "route_policy with a policy and keywords": (
         lambda: route_policy(CORSPolicy(), max_age=5),

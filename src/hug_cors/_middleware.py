@@ -71,13 +71,15 @@ class _Settings(NamedTuple):
     policy: CORSPolicy
     paths: PathPolicies
     debug: bool
+    handle_uncaught_errors: bool
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
         config = snapshot(config)
         debug = check_boolean("debug", config["debug"])
+        handle = check_boolean("handle_uncaught_errors", config["handle_uncaught_errors"])
         policy = CORSPolicy(**{name: config[name] for name in POLICY_NAMES})
-        return cls(config, policy, PathPolicies(config["route_policies"]), debug)
+        return cls(config, policy, PathPolicies(config["route_policies"]), debug, handle)
 
 
 # A router snapshot, the configuration, and the policy of each route under it.
@@ -127,6 +129,10 @@ class CORSMiddleware:
             function's own :func:`route_policy` wins over both.
         debug: say why a request was refused, in a ``Hug-CORS-Refused`` header and a
             refused preflight's JSON body. For development only: never in production.
+        handle_uncaught_errors: answer an exception that no handler catches with a
+            generic 500 that carries the CORS headers, so that the page can read the
+            status, and log it with its traceback. ``falcon.HTTPError``s and hug's
+            ``@hug.exception`` handlers keep their behaviour.
 
     Raises:
         TypeError, ValueError: for a configuration that cannot be right, with a
@@ -155,14 +161,19 @@ class CORSMiddleware:
         allow_origin_func_ttl: float = 60.0,
         route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
         debug: bool = False,
+        handle_uncaught_errors: bool = False,
     ) -> None:
         arguments = locals()
         object.__setattr__(self, "_routes", _route_finder(api))
         settings = _Settings.build({name: arguments[name] for name in NAMES})
         object.__setattr__(self, "_api", api)
+        _check_errors_can_be_handled(api, settings)
         object.__setattr__(self, "_settings", settings)
         object.__setattr__(self, "_compiled", None)
-        if hasattr(api, "add_startup_handler"):  # hug: check the policies once routes exist
+        if hasattr(api, "add_startup_handler"):
+            # hug runs its startup handlers at the start of each server() call, when the
+            # Falcon app it builds exists but holds no route yet.
+            api.add_startup_handler(self._handle_errors_of_new_app)
             api.add_startup_handler(self._check_routes)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -199,6 +210,7 @@ class CORSMiddleware:
                 f"it takes {', '.join(NAMES)}.",
             )
         settings = _Settings.build({**self._settings.config, **changes})
+        _check_errors_can_be_handled(self._api, settings)
         object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
         if getattr(self._api, "http", None) is not None:
             self._warn_about_unmatched_patterns(self._api)
@@ -308,6 +320,32 @@ class CORSMiddleware:
                     resp.set_header("Access-Control-Max-Age", str(policy.max_age))
         _apply(answer, req, resp, settings.debug)
 
+    def _handle_errors_of_new_app(self, api: Any) -> None:
+        """Give the Falcon app hug is building an error handler for every exception.
+
+        Falcon 2.0 tries its error handlers newest first, by ``isinstance``: this one,
+        added before any route or app code exists, comes after every handler added later
+        and hands Falcon's own HTTPError and HTTPStatus back to it.
+        """
+        api.http.falcon.add_error_handler(Exception, self._uncaught_error)
+
+    def _uncaught_error(
+        self, req: falcon.Request, resp: falcon.Response, error: Exception, params: object
+    ) -> None:
+        if isinstance(error, (falcon.HTTPError, falcon.HTTPStatus)):
+            raise error  # Falcon's own handling, as without this handler
+        if not self._settings.handle_uncaught_errors:
+            raise error  # uncaught, as without this handler: the server answers 500
+        logger.error(
+            "uncaught %s on %s %s; answered 500 with the CORS headers",
+            type(error).__name__,
+            req.method,
+            loggable(req.path),
+            exc_info=(type(error), error, error.__traceback__),
+        )
+        # Nothing of the exception in the body; process_response then adds the CORS headers.
+        raise falcon.HTTPInternalServerError()
+
     def _current(self, settings: _Settings) -> Compiled:
         """The router as it is now, and the policy of each of its routes under ``settings``;
         compiled again only when the routes or the configuration changed."""
@@ -375,6 +413,17 @@ class CORSMiddleware:
                 f"route_policies: {pattern!r} matches no route of the API; check it "
                 "against the route templates ('/items/{id}'; '*' matches any characters)."
             )
+
+
+def _check_errors_can_be_handled(api: Any, settings: _Settings) -> None:
+    if settings.handle_uncaught_errors and not hasattr(api, "add_startup_handler"):
+        raise CORSConfigurationError(
+            "handle_uncaught_errors",
+            True,
+            "handle_uncaught_errors needs the hug.API: the error handler goes on the Falcon "
+            "app that hug builds, and a router does not say which app serves it;",
+            "pass the hug.API as api, or add an error handler for Exception to your app.",
+        )
 
 
 def _route_finder(api: Any) -> RouteFinder:

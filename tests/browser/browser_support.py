@@ -157,6 +157,10 @@ def build_api(routes: Optional[Callable[[hug.API], None]] = None, **config: Any)
     def moved():
         raise falcon.HTTPFound("/items")
 
+    @hug.get("/crash", api=api)
+    def crash():
+        raise RuntimeError("the database password is hunter2")
+
     authentication = hug.authentication.basic(hug.authentication.verify(USER, PASSWORD))
 
     @hug.get("/private", api=api, requires=authentication)

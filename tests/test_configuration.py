@@ -789,7 +789,13 @@ def test_the_middleware_takes_hugs_positional_parameters_and_the_rest_by_keyword
 def test_the_policy_takes_the_middlewares_parameters_with_the_same_defaults() -> None:
     middleware = inspect.signature(CORSMiddleware).parameters
     policy = inspect.signature(CORSPolicy).parameters
-    adapter_only = ("api", "route_policies", "debug", "handle_uncaught_errors")
+    adapter_only = (
+        "api",
+        "route_policies",
+        "debug",
+        "reject_cross_origin_writes",
+        "handle_uncaught_errors",
+    )
     assert list(policy) == [p for p in middleware if p not in adapter_only]
     for name, parameter in policy.items():
         assert (parameter.default, parameter.kind) == (

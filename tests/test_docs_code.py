@@ -110,3 +110,19 @@ def test_the_interactive_sessions_a_page_shows_give_what_it_shows(page: str) -> 
         assert test.examples, f"{page}: a pycon block without >>>"
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_the_csrf_pages_example_refuses_a_cross_site_form_post() -> None:
+    module = page_module("cross-origin-writes.md")
+    placed: List[int] = []
+
+    @hug.post("/orders", api=module.api)
+    def place_order() -> None:
+        placed.append(1)
+
+    forged = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert hug.test.post(module.api, "/orders", headers=forged).status == "403 Forbidden"
+    assert placed == []
+    allowed = {"Origin": FRONT_END, "Sec-Fetch-Site": "cross-site"}
+    assert hug.test.post(module.api, "/orders", headers=allowed).status == "200 OK"
+    assert placed == [1]

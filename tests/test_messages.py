@@ -292,7 +292,7 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
         "configure() got an unknown parameter 'allow_origin'; it takes allow_origins, "
         "allow_credentials, max_age, allow_methods, allow_headers, expose_headers, "
         "allow_origin_regex, allow_private_network, allow_origin_func, allow_origin_func_ttl, "
-        "route_policies, debug, handle_uncaught_errors.",
+        "route_policies, debug, reject_cross_origin_writes, handle_uncaught_errors.",
     ),
     "route_policy with a policy and keywords": (
         lambda: route_policy(CORSPolicy(), max_age=5),

@@ -146,6 +146,7 @@ def test_the_configuration_reads_back_whole_and_reapplies_unchanged() -> None:
         "allow_origin_func_ttl": 30.0,
         "route_policies": {"/demo/*": admin},
         "debug": True,
+        "reject_cross_origin_writes": True,
         "handle_uncaught_errors": True,
     }
     api, middleware = build(**config)

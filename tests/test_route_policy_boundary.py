@@ -34,6 +34,9 @@ POLICIES = [
     for k in range(3)
 ]
 DEFAULT_MARK = ("x-policy-default", "99")
+# For the writes: each policy lets one origin of its own write, and only that one.
+WRITERS: Dict[Any, str] = {k: f"https://writer-{k}.example" for k in (0, 1, 2, "default")}
+WRITE_POLICIES = [CORSPolicy(allow_origins=[WRITERS[k]]) for k in range(3)]
 _names = itertools.count()
 
 # A policy choice: an index into POLICIES, "none" (no CORS), or "inherit" (most often,
@@ -91,12 +94,14 @@ def _pattern(template: str, how: str) -> str:
     return template[:2] + "*"
 
 
-def _policy(choice: Any) -> Any:
-    return None if choice == "none" else POLICIES[choice]
+def _policy(choice: Any, policies: List[CORSPolicy] = POLICIES) -> Any:
+    return None if choice == "none" else policies[choice]
 
 
-def _decorate(function: Any, choice: Any) -> Any:
-    return function if choice == "inherit" else route_policy(_policy(choice))(function)
+def _decorate(function: Any, choice: Any, policies: List[CORSPolicy] = POLICIES) -> Any:
+    if choice == "inherit":
+        return function
+    return route_policy(_policy(choice, policies))(function)
 
 
 def _named(name: str) -> Any:
@@ -106,24 +111,36 @@ def _named(name: str) -> Any:
     return handler
 
 
-def build(spec: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
-    """The hug API ``spec`` describes, and the expected policy choice of each function."""
+def build(spec: Dict[str, Any], writes: bool = False) -> Tuple[Any, Dict[str, Any]]:
+    """The hug API ``spec`` describes, and the expected policy choice of each function.
+    With ``writes``, each policy lets its own writer write (``WRITERS``), and the
+    middleware refuses other cross-origin writes."""
     api = hug.API(f"route_policy_boundary_{next(_names)}")
-    route_policies = {pattern: _policy(choice) for pattern, choice in spec["patterns"].items()}
-    api.http.add_middleware(
-        CORSMiddleware(
+    policies = WRITE_POLICIES if writes else POLICIES
+    route_policies = {
+        pattern: _policy(choice, policies) for pattern, choice in spec["patterns"].items()
+    }
+    if writes:
+        middleware = CORSMiddleware(
+            api,
+            allow_origins=[WRITERS["default"]],
+            route_policies=route_policies,
+            reject_cross_origin_writes=True,
+        )
+    else:
+        middleware = CORSMiddleware(
             api,
             allow_origins=["*"],
             max_age=99,
             expose_headers=["x-policy-default"],
             route_policies=route_policies,
         )
-    )
+    api.http.add_middleware(middleware)
     registered = []
     for number, (template, is_versioned, get_choice, put_choice) in enumerate(spec["routes"]):
         for method, choice in (("get", get_choice), ("put", put_choice)):
             name = f"{method}-{number}"
-            function = _decorate(_named(name), choice)
+            function = _decorate(_named(name), choice, policies)
             getattr(hug, method)(template, api=api, versions=1 if is_versioned else None)(function)
             registered.append((name, choice, template))
     # hug 2.6.1 serves every route under /v{api_version} too, versioned or not: its
@@ -146,10 +163,10 @@ def build(spec: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
         def sink(request: Any) -> str:
             return "sink"
 
-        hug.sink(url, api=api)(_decorate(sink, choice))
+        hug.sink(url, api=api)(_decorate(sink, choice, policies))
         expected["sink"] = _expected(choice, [url, url + "/{path}"], spec)
     if spec["not_found"] is not None:
-        hug.not_found(api=api)(_decorate(_named("not-found"), spec["not_found"]))
+        hug.not_found(api=api)(_decorate(_named("not-found"), spec["not_found"], policies))
     with warnings.catch_warnings():  # made-up patterns may match no route: that is allowed
         warnings.simplefilter("ignore", CORSConfigurationWarning)
         return api.http.server(), expected
@@ -252,19 +269,9 @@ def test_the_policy_that_answers_is_the_policy_of_the_function_that_ran(data: An
             except ValueError:  # hug's version router on "/vX": a 500 with no CORS at all
                 continue
             ran = _handler_that_ran(body)
-            if ran in expected:
-                want = expected[ran]
-            elif ran == "other":  # no function of ours ran
-                route = app._router.find(_decoded(path))
-                if method in ("GET", "PUT") or route is None:
-                    continue  # hug's routing error
-                template = route[3].replace("/v{api_version}", "", 1)
-                want = expected[f"unserved {template}"]  # Falcon's 405 or 400
-            else:  # hug's 404 or the not-found handler
-                route = app._router.find(_decoded(path))
-                if route is not None:
-                    continue  # hug's version router fell back to the not-found handler
-                want = _unrouted(_decoded(path), spec)
+            want = _policy_of_what_ran(app, spec, expected, method, path, ran)
+            if want is SKIP:
+                continue
             assert mark_of(headers, preflight=False) == want, (method, path, query, ran)
             # The preflight for that request is answered by that function's policy.
             preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": method}
@@ -274,6 +281,63 @@ def test_the_policy_that_answers_is_the_policy_of_the_function_that_ran(data: An
             elif not ran.startswith(("get-", "put-")) and method != "GET":
                 want = "none"  # no route: a preflight gets only the safelisted methods
             assert mark_of(answered, preflight=True) == want, ("preflight", method, path, ran)
+
+
+SKIP = object()  # hug's own routing error: no function and no policy to compare
+
+
+def _policy_of_what_ran(
+    app: Any, spec: Dict[str, Any], expected: Dict[str, Any], method: str, path: str, ran: str
+) -> Any:
+    """The oracle's policy choice for the request that ``ran`` answered."""
+    if ran in expected:
+        return expected[ran]
+    route = app._router.find(_decoded(path))
+    if ran == "other":  # no function of ours ran
+        if method in ("GET", "PUT") or route is None:
+            return SKIP
+        template = route[3].replace("/v{api_version}", "", 1)
+        return expected[f"unserved {template}"]  # Falcon's 405 or 400
+    # hug's 404 or the not-found handler; or hug's version router fell back to it
+    return SKIP if route is not None else _unrouted(_decoded(path), spec)
+
+
+@settings(
+    max_examples=examples(100),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_a_cross_origin_write_is_judged_by_the_policy_of_the_function_it_reaches(
+    data: Any,
+) -> None:
+    """A browser's cross-site PUT from each policy's own writer, through hostile spellings:
+    it runs exactly when the function it reaches has that writer's policy, and a refused
+    one reaches no function (sent again without browser headers, it shows which it would)."""
+    spec = data.draw(apis())
+    try:
+        app, expected = build(spec, writes=True)
+    except ValueError:  # routes Falcon refuses to hold together
+        assume(False)
+    for _ in range(8):
+        path, query = data.draw(spellings(spec))
+        writer = data.draw(st.sampled_from(list(WRITERS)))
+        browser = {"Origin": WRITERS[writer], "Sec-Fetch-Site": "cross-site"}
+        try:
+            status, _, body = call(app, "PUT", path, query, browser)
+            _, _, plain = call(app, "PUT", path, query, {})  # not a browser: never refused
+        except ValueError:  # hug's version router on "/vX": a 500 with no CORS at all
+            continue
+        reached = _handler_that_ran(plain)
+        want = _policy_of_what_ran(app, spec, expected, "PUT", path, reached)
+        if want is SKIP:
+            continue
+        if status.startswith("403"):
+            assert want != writer, (path, query, writer, reached)
+            assert _handler_that_ran(body) == "other"
+        else:
+            assert want == writer, (path, query, writer, reached, status)
+            assert _handler_that_ran(body) == reached
 
 
 def _handler_that_ran(body: bytes) -> str:

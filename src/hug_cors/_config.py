@@ -57,8 +57,8 @@ class Parameter(NamedTuple):
     metavar: str = ""
     help: str = ""
     policy: bool = True
-    """Whether :class:`~hug_cors.CORSPolicy` takes it (per-route ones, debug and the
-    handling of errors are the middleware's alone)."""
+    """Whether :class:`~hug_cors.CORSPolicy` takes it (per-route ones, debug, writes and
+    errors are the middleware's alone)."""
 
 
 PARAMETERS: Tuple[Parameter, ...] = (
@@ -125,6 +125,7 @@ PARAMETERS: Tuple[Parameter, ...] = (
     Parameter("allow_origin_func_ttl", 60.0, "seconds"),
     Parameter("route_policies", None, "mapping", policy=False),
     Parameter("debug", False, "bool", policy=False),
+    Parameter("reject_cross_origin_writes", False, "bool", policy=False),
     Parameter("handle_uncaught_errors", False, "bool", policy=False),
 )
 """Every parameter, in the constructor's order."""

@@ -38,7 +38,14 @@ from ._config import (
     snapshot,
     warn_about_configuration,
 )
-from ._policy import Answer, CORSPolicy, loggable, merge_vary
+from ._policy import (
+    SAFE_METHODS,
+    Answer,
+    CORSPolicy,
+    cross_origin_write,
+    loggable,
+    merge_vary,
+)
 from ._route_index import RouteFinder, RouterSnapshot, all_routes, served_methods
 from ._route_policies import (
     ATTRIBUTE,
@@ -61,6 +68,8 @@ ORIGIN = "HTTP_ORIGIN"
 REQUEST_METHOD = "HTTP_ACCESS_CONTROL_REQUEST_METHOD"
 REQUEST_HEADERS = "HTTP_ACCESS_CONTROL_REQUEST_HEADERS"
 REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
+FETCH_SITE = "HTTP_SEC_FETCH_SITE"
+HOST = "HTTP_HOST"
 DEBUG_HEADER = "Hug-CORS-Refused"
 
 
@@ -71,15 +80,25 @@ class _Settings(NamedTuple):
     policy: CORSPolicy
     paths: PathPolicies
     debug: bool
+    reject_cross_origin_writes: bool
     handle_uncaught_errors: bool
 
     @classmethod
     def build(cls, config: Mapping[str, Any]) -> _Settings:
         config = snapshot(config)
-        debug = check_boolean("debug", config["debug"])
-        handle = check_boolean("handle_uncaught_errors", config["handle_uncaught_errors"])
+        flags = (
+            check_boolean(name, config[name])
+            for name in ("debug", "reject_cross_origin_writes", "handle_uncaught_errors")
+        )
         policy = CORSPolicy(**{name: config[name] for name in POLICY_NAMES})
-        return cls(config, policy, PathPolicies(config["route_policies"]), debug, handle)
+        settings = cls(config, policy, PathPolicies(config["route_policies"]), *flags)
+        if settings.reject_cross_origin_writes and policy.allow_all_origins:
+            warn_about_configuration(
+                "reject_cross_origin_writes: the policy allows every origin ('*'), so it "
+                "refuses no write but on routes with a policy of their own; list the "
+                "origins that may write in allow_origins."
+            )
+        return settings
 
 
 # A router snapshot, the configuration, and the policy of each route under it.
@@ -129,6 +148,10 @@ class CORSMiddleware:
             function's own :func:`route_policy` wins over both.
         debug: say why a request was refused, in a ``Hug-CORS-Refused`` header and a
             refused preflight's JSON body. For development only: never in production.
+        reject_cross_origin_writes: answer 403, before routing, authentication and the
+            handler, to a browser's write (any method but GET, HEAD and OPTIONS) from
+            another origin that the route's policy does not allow: a cross-site form
+            POST or ``no-cors`` fetch, which CORS alone lets run.
         handle_uncaught_errors: answer an exception that no handler catches with a
             generic 500 that carries the CORS headers, so that the page can read the
             status, and log it with its traceback. ``falcon.HTTPError``s and hug's
@@ -161,6 +184,7 @@ class CORSMiddleware:
         allow_origin_func_ttl: float = 60.0,
         route_policies: Optional[Mapping[str, Optional[CORSPolicy]]] = None,
         debug: bool = False,
+        reject_cross_origin_writes: bool = False,
         handle_uncaught_errors: bool = False,
     ) -> None:
         arguments = locals()
@@ -247,10 +271,19 @@ class CORSMiddleware:
         return self._settings.policy.max_age
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method)."""
-        env = req.env
-        if req.method != "OPTIONS" or ORIGIN not in env or REQUEST_METHOD not in env:
-            return  # not a preflight
+        """Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method), and
+        refuse a cross-origin write if asked to."""
+        method = req.method
+        if method == "OPTIONS":
+            env = req.env
+            if ORIGIN in env and REQUEST_METHOD in env:
+                self._answer_preflight(req, resp, env)
+        elif method not in SAFE_METHODS and self._settings.reject_cross_origin_writes:
+            self._refuse_cross_origin_write(req, resp)
+
+    def _answer_preflight(
+        self, req: falcon.Request, resp: falcon.Response, env: Dict[str, Any]
+    ) -> None:
         settings = self._settings
         snapshot, _, table = self._current(settings)
         method = env[REQUEST_METHOD]
@@ -280,6 +313,31 @@ class CORSMiddleware:
                 {"refused": answer.refusal, "policy": policy.summary()}, indent=2
             )
         _apply(answer, req, resp, settings.debug)
+
+    def _refuse_cross_origin_write(self, req: falcon.Request, resp: falcon.Response) -> None:
+        env = req.env
+        fetch_site, origin = env.get(FETCH_SITE), env.get(ORIGIN)
+        if fetch_site is None and origin is None:
+            return  # not from a browser: curl, a server, a mobile app
+        settings = self._settings
+        policy: Optional[CORSPolicy] = settings.policy
+        snapshot, _, table = self._current(settings)
+        if not table.uniform:  # the policy of the function the request would reach
+            policy = table.for_path(req.path, snapshot.find(req.path, req), req.method)
+        refusal = cross_origin_write(policy, req.method, fetch_site, origin, env.get(HOST))
+        if refusal is None:
+            return
+        level = logging.WARNING if settings.debug else logging.INFO
+        if logger.isEnabledFor(level):
+            logger.log(level, "refused for %s: %s", loggable(req.path), refusal)
+        if settings.debug:
+            resp.set_header(DEBUG_HEADER, refusal)
+        # Raised, so that Falcon skips routing, later process_request hooks and the
+        # handler, and the app's error serializer writes the body.
+        raise falcon.HTTPForbidden(
+            title="Cross-origin request refused",
+            description=refusal if settings.debug else "A page on another origin sent it.",
+        )
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
@@ -487,7 +545,9 @@ def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bo
         existing = written.get("vary")
         written["vary"] = merge_vary(existing, vary) if existing else vary
     if refusal is not None:
-        if debug:  # refusals are loggable(): quoted, ASCII, short, safe in a header
+        # Refusals are loggable(): quoted, ASCII, short, safe in a header. A write refused
+        # earlier keeps its own reason.
+        if debug and DEBUG_HEADER.lower() not in written:
             resp.set_header(DEBUG_HEADER, refusal)
         level = logging.WARNING if debug else logging.DEBUG
         if logger.isEnabledFor(level):

@@ -62,7 +62,7 @@ from ._fetch import (
 )
 from ._origins import MAX_ORIGIN_LENGTH, OriginFunction, OriginMatcher, Remembered
 
-__all__ = ["Answer", "CORSPolicy", "loggable", "merge_vary"]
+__all__ = ["Answer", "CORSPolicy", "cross_origin_write", "loggable", "merge_vary"]
 
 # The origin header of the wildcard policy, on preflights and actual responses alike.
 WILDCARD_ORIGIN = (("Access-Control-Allow-Origin", "*"),)
@@ -72,6 +72,11 @@ MAX_REQUEST_HEADERS_LENGTH = 4096
 MAX_METHOD_LENGTH = 64
 # Response headers that expose_headers=["*"] with credentials never lists.
 NOT_EXPOSED = SAFELISTED_RESPONSE_HEADERS | FORBIDDEN_RESPONSE_HEADERS
+
+# The methods a cross-origin page may always send: they must not change anything.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sec-Fetch-Site values of requests that no other origin made.
+SAME_ORIGIN_FETCH_SITES = frozenset({"same-origin", "none"})
 
 _LIST_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 # Tokens separated by commas, with optional white space and empty elements.
@@ -460,6 +465,46 @@ def _split_header_list(value: str) -> Optional[Tuple[str, ...]]:
         return None
     names = [name.strip() for name in value.lower().split(",")]  # only SP and HTAB passed
     return tuple(dict.fromkeys(filter(None, names)))
+
+
+def cross_origin_write(
+    policy: Optional[CORSPolicy],
+    method: str,
+    fetch_site: Optional[str],
+    origin: Optional[str],
+    host: Optional[str],
+) -> Optional[str]:
+    """Why a browser's cross-origin write must be refused, or None to let it through.
+
+    A write is any method but GET, HEAD and OPTIONS. The browser says where it comes from in
+    ``Sec-Fetch-Site`` (``same-origin`` and ``none``, typed by the user, pass); a browser that
+    does not send it is judged by its ``Origin`` against the request's own ``Host``. A
+    request with neither header is not from a browser, and passes. A cross-origin write
+    passes only from an origin ``policy`` allows (a route without CORS allows none):
+
+    >>> policy, host = CORSPolicy(allow_origins=["https://app.example.com"]), "api.example.com"
+    >>> cross_origin_write(policy, "POST", "cross-site", "https://evil.example", host)
+    "cross-origin POST from origin 'https://evil.example' (Sec-Fetch-Site: cross-site)"
+    >>> cross_origin_write(policy, "POST", "cross-site", "https://app.example.com", host)
+    >>> cross_origin_write(policy, "POST", None, "https://api.example.com", host)
+    """
+    if method in SAFE_METHODS:
+        return None
+    if fetch_site is None:
+        if origin is None:
+            return None  # not a browser, or one too old to say
+        # Like Go's http.CrossOriginProtection: the Origin's host and port against Host.
+        if host is not None and origin.partition("://")[2] == host.lower():
+            return None
+        why = f"Origin is not the request's own host {loggable(host or '')}"
+    elif fetch_site in SAME_ORIGIN_FETCH_SITES:
+        return None
+    else:  # cross-site, same-site, or a value no browser sends yet: cross-origin
+        why = f"Sec-Fetch-Site: {loggable(fetch_site)[1:-1]}"
+    if origin is not None and policy is not None and policy.actual(origin).refusal is None:
+        return None
+    source = "no Origin" if origin is None else f"origin {loggable(origin)}"
+    return f"cross-origin {loggable(method)[1:-1]} from {source} ({why})"
 
 
 def loggable(value: str) -> str:

@@ -201,6 +201,19 @@ def build_with_route_policies(routes: int) -> Callable[..., Any]:
     return app
 
 
+def build_rejecting_writes(routes: int) -> Callable[..., Any]:
+    """The hug-cors app of :func:`build` with ``reject_cross_origin_writes=True``."""
+    import hug_cors
+
+    app, _ = build_app(
+        routes,
+        lambda api: hug_cors.CORSMiddleware(
+            api, allow_origins=[ORIGIN], max_age=600, reject_cross_origin_writes=True
+        ),
+    )
+    return app
+
+
 # The tenants' origins that build_with_origin_func's function allows: a set, as a
 # database's index would find them.
 TENANT_ORIGINS = frozenset({"https://shop.tenant.example"})

@@ -83,6 +83,10 @@ LISTED = "hug-cors, methods listed"
 PER_ROUTE = "per-route policies"
 WITH_POLICIES = "hug-cors, per-route policies"
 WITH_FUNCTION = "hug-cors, + allow_origin_func"
+REJECTING = "hug-cors, + reject_cross_origin_writes"
+WRITES = "writes"
+# A browser's write from the allowed origin on another site (preflighted, so it passes).
+ALLOWED_WRITE = "PUT, allowed origin, cross-site"
 GET_FLOOR = "GET floor, 1 route"
 HEADERS_FLOOR = "floor: three headers"
 
@@ -177,6 +181,17 @@ def build_groups(route_counts: Sequence[int], log: Callable[[str], None]) -> Lis
                 Case(policies.name, scenario, label, app, environ(method, path, headers))
             )
     groups.append(policies)
+
+    # Writes refused from other origins (reject_cross_origin_writes) against not, 1 route.
+    writes = Group(WRITES, ["hug-cors", REJECTING], [ALLOWED_WRITE])
+    apps = {
+        "hug-cors": bench_apps.build("hug-cors", 1),
+        REJECTING: bench_apps.build_rejecting_writes(1),
+    }
+    headers = {"Origin": ORIGIN, "Sec-Fetch-Site": "cross-site"}
+    for label, app in apps.items():
+        writes.cases.append(Case(WRITES, ALLOWED_WRITE, label, app, environ("PUT", path, headers)))
+    groups.append(writes)
     return groups
 
 

@@ -282,7 +282,9 @@ def write_page(
         "most half of hug's own class's; (d) 10,000 exact origins cost the same as 1; (e) "
         "per-route policies configured cost at most 3% more than none; (f) a GET from an "
         "origin a pattern, the regex or a cached allow_origin_func decision allows costs at "
-        "most 10% more than no middleware, as an exact origin does.",
+        "most 10% more than no middleware, as an exact origin does; (g) with "
+        "reject_cross_origin_writes, an allowed origin's write costs at most 3% more than "
+        "without.",
         "",
         markdown_table(check_rows(checks)),
         "",

@@ -9,14 +9,17 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from cases import (
+    ALLOWED_WRITE,
     FLOOR,
     GET_FLOOR,
     HEADERS_FLOOR,
     LISTED,
     PER_ROUTE,
+    REJECTING,
     ROUTED_FLOOR,
     WITH_FUNCTION,
     WITH_POLICIES,
+    WRITES,
     Case,
     routes_label,
 )
@@ -138,6 +141,16 @@ def checks_for(route_counts: Sequence[int]) -> List[Check]:
                 "<= 1.03",
             )
         )
+    checks.append(
+        Check(
+            f"(g) {ALLOWED_WRITE}, 1 route: with reject_cross_origin_writes / without",
+            (WRITES, ALLOWED_WRITE, REJECTING),
+            (WRITES, ALLOWED_WRITE, "hug-cors"),
+            None,
+            1.03,
+            "<= 1.03",
+        )
+    )
     for scenario in ("GET, allowed origin", "GET, refused origin", "preflight, allowed"):
         checks.append(
             Check(

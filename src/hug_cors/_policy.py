@@ -496,13 +496,16 @@ def cross_origin_write(
         # Like Go's http.CrossOriginProtection: the Origin's host and port against Host.
         if host is not None and origin.partition("://")[2] == host.lower():
             return None
-        why = f"Origin is not the request's own host {loggable(host or '')}"
     elif fetch_site in SAME_ORIGIN_FETCH_SITES:
         return None
-    else:  # cross-site, same-site, or a value no browser sends yet: cross-origin
-        why = f"Sec-Fetch-Site: {loggable(fetch_site)[1:-1]}"
+    # Cross-site, same-site, or a value no browser sends yet: from another origin.
     if origin is not None and policy is not None and policy.actual(origin).refusal is None:
         return None
+    why = (
+        f"Origin is not the request's own host {loggable(host or '')}"
+        if fetch_site is None
+        else f"Sec-Fetch-Site: {loggable(fetch_site)[1:-1]}"
+    )
     source = "no Origin" if origin is None else f"origin {loggable(origin)}"
     return f"cross-origin {loggable(method)[1:-1]} from {source} ({why})"
 

@@ -446,7 +446,9 @@ def test_the_decisions_of_patterns_are_kept_and_bounded() -> None:
         after, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert after - settled < 64 * 1024, f"{after - settled} bytes more"
+    # Keeping the 30,000 answers of the flood would take 10 MB; what moves is the dict's
+    # table and the answers in turn-over.
+    assert after - settled < 1024 * 1024, f"{after - settled} bytes more"
     assert policy.actual("https://a.example.com").refusal is None
 
 

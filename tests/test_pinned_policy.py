@@ -105,6 +105,25 @@ def test_any_subdomain_of_localhost_on_any_port(origin: str, allowed: bool) -> N
 # --- Method names: case ---------------------------------------------------------------
 
 
+def test_an_answer_reads_as_a_three_tuple_and_carries_its_fields_by_lower_case_name() -> None:
+    policy = CORSPolicy(allow_origins=[ORIGIN], expose_headers=["X-Total"])
+    answer = policy.actual(ORIGIN)
+    headers, vary, refusal = answer
+    assert answer == (headers, vary, refusal)
+    assert answer.fields == (
+        ("access-control-allow-origin", ORIGIN),
+        ("access-control-allow-credentials", "true"),
+        ("access-control-expose-headers", "x-total"),
+        ("vary", "Origin"),
+    )
+    same = Answer(headers, "Origin")
+    assert same == answer
+    assert hash(same) == hash(answer)
+    assert answer != Answer(headers)
+    assert answer != "Origin"
+    assert Answer((), "").fields == ()  # no Vary field for an empty vary
+
+
 def test_a_non_standard_method_keeps_its_case_and_is_matched_case_sensitively() -> None:
     policy = CORSPolicy(allow_origins=[ORIGIN], allow_methods=["purge"])
     assert policy.allow_methods == ("purge",)

@@ -316,6 +316,38 @@ def test_versions_of_one_route_with_different_policies_refuse_to_start() -> None
     )
 
 
+def test_a_versioned_route_whose_not_found_fallback_has_another_policy_refuses_to_start() -> None:
+    """hug runs the not-found handler for a version the route does not serve: a page allowed
+    on /items must not get, through /items or /v2/items, what the not-found handler's own
+    policy refuses it."""
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    hug.post("/items", api=api, versions=1)(lambda: "v1")
+    hug.not_found(api=api)(route_policy(None)(lambda: "not found"))
+    refused = configuration_error(api.http.server, "route_policy", "POST /items")
+    assert str(refused) == (
+        "route_policy: POST /items has no default version, so hug runs the not-found handler "
+        "for any other version (/v9/..., or no version), and that handler's route_policy is "
+        "not the route's: give both the same route_policy, or the not-found handler none (it "
+        "then takes the route's), or give the route a default version (versions=None)."
+    )
+
+
+@pytest.mark.parametrize("fix", ["same policy", "no policy on not-found", "default version"])
+def test_each_fix_for_the_not_found_fallback_starts_and_keeps_the_route_policy(fix: str) -> None:
+    api = hug.API(f"route_policies_{next(_names)}")
+    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
+    own = route_policy(None) if fix == "same policy" else (lambda function: function)
+    hug.get("/items", api=api, versions=1)(own(lambda: "v1"))
+    if fix == "default version":
+        hug.get("/items", api=api, versions=None)(lambda: "default")
+    not_found = route_policy(None) if fix != "no policy on not-found" else own
+    hug.not_found(api=api)(not_found(lambda: "not found"))
+    for path in ("/items", "/v1/items", "/v2/items"):
+        response = call(api, "GET", path, {"Origin": ORIGIN})
+        assert bool(cors_headers(response)) is (fix != "same policy"), (path, response.data)
+
+
 def app_module(tmp_path: Any, monkeypatch: pytest.MonkeyPatch, functions: str) -> Any:
     """A module of its own whose hug API has the middleware and ``functions``, imported: the
     start-up check reads the API's module."""

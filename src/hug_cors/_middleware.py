@@ -443,8 +443,21 @@ class CORSMiddleware:
         """When the hug API starts: refuse route policies that cannot be honoured, and
         warn of patterns that match no route."""
         served: Set[int] = set()
-        for where, handlers in _hug_handlers(api.http):
+        # hug runs the not-found handler for a version a route does not serve: where it has
+        # a policy of its own, the route must have the same.
+        fallback = {attached_policy(h) for h in api.http.not_found_handlers.values()} - {INHERIT}
+        for where, handlers, falls_back in _hug_handlers(api.http):
             served.update(id(function_of(handler)) for handler in handlers)
+            if falls_back and fallback - {attached_policy(handlers[0])}:
+                raise CORSConfigurationError(
+                    "route_policy",
+                    where,
+                    f"route_policy: {where} has no default version, so hug runs the "
+                    "not-found handler for any other version (/v9/..., or no version), and "
+                    "that handler's route_policy is not the route's:",
+                    "give both the same route_policy, or the not-found handler none (it then "
+                    "takes the route's), or give the route a default version (versions=None).",
+                )
             if len({attached_policy(handler) for handler in handlers}) > 1:
                 raise CORSConfigurationError(
                     "route_policy",
@@ -508,17 +521,18 @@ def _route_finder(api: Any) -> RouteFinder:
     return RouteFinder(lambda: http.falcon._router)
 
 
-def _hug_handlers(http: Any) -> Iterator[Tuple[str, List[object]]]:
+def _hug_handlers(http: Any) -> Iterator[Tuple[str, List[object], bool]]:
     """The functions behind each responder of a hug API (one per version), with where
-    it serves: routes, sinks and the not-found handlers."""
+    it serves (routes, sinks and the not-found handlers), and whether hug falls back to
+    the not-found handler there (a versioned route without a default version)."""
     for base_url, routes in http.routes.items():
         for url, methods in routes.items():
             for method, versions in methods.items():
-                yield f"{method} {base_url + url}", list(versions.values())
+                yield f"{method} {base_url + url}", list(versions.values()), None not in versions
     for base_url, sinks in http.sinks.items():
         for url, sink in sinks.items():
-            yield f"the sink {base_url + url}", [sink]
-    yield "the not-found handler", list(http.not_found_handlers.values())
+            yield f"the sink {base_url + url}", [sink], False
+    yield "the not-found handler", list(http.not_found_handlers.values()), False
 
 
 def _hug_templates(http: Any) -> Iterator[str]:

@@ -119,11 +119,17 @@ def route_policy(policy: RoutePolicy = INHERIT, **config: Any) -> Callable[[Func
 
 def attached_policies(responder: object) -> FrozenSet[RoutePolicy]:
     """The policies :func:`route_policy` attached to the functions a Falcon responder
-    runs: one, or one per version for hug's versioned routes (``INHERIT`` for none)."""
-    versions = _hug_versions(responder)
-    if versions is not None:
-        return frozenset(attached_policy(handler) for handler in versions)
-    return frozenset((attached_policy(responder),))
+    runs (``INHERIT`` for none): one, or for hug's versioned routes one per version and,
+    when no version is the default, the not-found handler's own, which hug runs for any
+    other version (``/v2/items``, or ``/items`` with ``v1`` only)."""
+    router = _hug_version_router(responder)
+    if router is None:
+        return frozenset((attached_policy(responder),))
+    versions, fallback = router
+    policies = {attached_policy(handler) for handler in versions}
+    if fallback is not None:  # with no policy of its own, it takes the route's
+        policies.update(attached_policies(fallback) - {INHERIT})
+    return frozenset(policies)
 
 
 def attached_policy(responder: object) -> RoutePolicy:
@@ -137,12 +143,17 @@ def function_of(responder: object) -> object:
     return getattr(getattr(responder, "interface", None), "spec", responder)
 
 
-def _hug_versions(responder: object) -> Optional[List[object]]:
-    """The handlers of hug's version router (``partial(version_router, versions=...)``)."""
+def _hug_version_router(responder: object) -> Optional[Tuple[List[object], object]]:
+    """The handlers of hug's version router (``partial(version_router, versions=...,
+    not_found=...)``), and the handler it runs for a version it does not serve (None when
+    one version is the default)."""
     if not isinstance(responder, functools.partial):
         return None
     versions = responder.keywords.get("versions")
-    return list(versions.values()) if isinstance(versions, Mapping) else None
+    if not isinstance(versions, Mapping):
+        return None
+    fallback = None if None in versions else responder.keywords.get("not_found")
+    return list(versions.values()), fallback
 
 
 class PathPolicies:

@@ -439,7 +439,8 @@ def test_plain_string_is_not_taken_as_a_list_of_characters() -> None:
 
 
 API_FIX = (
-    "write CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+    "write CORSMiddleware(hug.API(__name__), ...); for plain Falcon, "
+    "app.add_middleware(CORSMiddleware(app, ...)), or on Falcon 2.0 "
     "CORSMiddleware(router, ...) with falcon.API(router=router, ...)."
 )
 

@@ -283,8 +283,9 @@ MIDDLEWARE_ERRORS: Dict[str, tuple] = {
         lambda: CORSMiddleware(None, handle_uncaught_errors=True),
         ValueError,
         "handle_uncaught_errors needs the hug.API: the error handler goes on the Falcon app "
-        "that hug builds, and a router does not say which app serves it; pass the hug.API "
-        "as api, or add an error handler for Exception to your app.",
+        "that hug builds. A router does not say which app serves it, and Falcon 3 and later "
+        "answer an uncaught exception with a 500 that carries the CORS headers by "
+        "themselves; pass the hug.API as api, or leave handle_uncaught_errors out.",
     ),
     "an unknown parameter to configure()": (
         lambda: CORSMiddleware(api()).configure(allow_origin=["https://a.example"]),
@@ -356,8 +357,9 @@ def test_an_api_of_another_kind_is_refused_with_the_fix() -> None:
     thing = object()
     assert refusal(lambda: CORSMiddleware(thing)) == (
         TypeError,
-        f"api must be a hug.API, a Falcon router or None, not {thing!r}: write "
-        "CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+        f"api must be a hug.API, a falcon.App, a Falcon router or None, not {thing!r}: write "
+        "CORSMiddleware(hug.API(__name__), ...); for plain Falcon, "
+        "app.add_middleware(CORSMiddleware(app, ...)), or on Falcon 2.0 "
         "CORSMiddleware(router, ...) with falcon.API(router=router, ...).",
     )
 

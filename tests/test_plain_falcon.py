@@ -107,7 +107,10 @@ def test_anything_else_is_refused_with_the_forms_that_work(api: Any) -> None:
     refused = configuration_error(
         lambda: CORSMiddleware(api), "api", api, CORSConfigurationTypeError
     )
-    assert refused.problem == f"api must be a hug.API, a Falcon router or None, not {api!r}:"
+    assert (
+        refused.problem
+        == f"api must be a hug.API, a falcon.App, a Falcon router or None, not {api!r}:"
+    )
 
 
 class PathRouter:

@@ -309,9 +309,8 @@ class CORSMiddleware:
         resp.status = falcon.HTTP_OK
         if answer.refusal is not None and settings.debug:
             resp.content_type = falcon.MEDIA_JSON
-            resp.body = json.dumps(
-                {"refused": answer.refusal, "policy": policy.summary()}, indent=2
-            )
+            refused = {"refused": answer.refusal, "policy": policy.summary()}
+            resp.data = json.dumps(refused, indent=2).encode()  # Falcon 4 has no resp.body
         _apply(answer, req, resp, settings.debug)
 
     def _refuse_cross_origin_write(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -370,7 +369,10 @@ class CORSMiddleware:
         if method == "OPTIONS" and resource is not None:
             # A plain OPTIONS: the route-aware headers hug's class sends, but no
             # Access-Control-Allow-* for a refused origin.
+            route = self._current(settings)[0].find(req.path, req)
             methods = served_methods(resource)
+            if route is not None and route.resource is resource:  # suffixed responders too
+                methods = route.methods
             resp.set_header("Allow", ", ".join(sorted(methods)))
             if answer.refusal is None:
                 resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
@@ -422,19 +424,22 @@ class CORSMiddleware:
         return compiled
 
     def _sinks(self) -> List[Sink]:
-        """The sinks of the Falcon app hug built last, in the order Falcon tries them."""
+        """The sinks of the Falcon app (for hug, the one it built last), in the order
+        Falcon tries them."""
         http: Any = getattr(self._api, "http", None)
-        app = getattr(http, "falcon", None)
+        app = self._api if _is_falcon_app(self._api) else getattr(http, "falcon", None)
         if app is None:
             return []  # a plain Falcon router: its app's sinks are not known
-        declared = {
-            id(sink): base_url + url
-            for base_url, sinks in http.sinks.items()
-            for url, sink in sinks.items()
-        }
-        not_found = getattr(http, "_not_found", None)
+        declared, not_found = {}, None
+        if http is not None:  # hug adds "(?P<path>.*)" to the URL a sink was declared at
+            declared = {
+                id(sink): base_url + url
+                for base_url, sinks in http.sinks.items()
+                for url, sink in sinks.items()
+            }
+            not_found = getattr(http, "_not_found", None)
         found = []
-        for prefix, sink in app._sinks:
+        for prefix, sink, *_ in app._sinks:  # Falcon 3 and later add whether it is async
             url = declared.get(id(sink), prefix.pattern)
             found.append(Sink(prefix, sink, sink_templates(url), sink is not_found))
         return found
@@ -496,8 +501,10 @@ def _check_errors_can_be_handled(api: Any, settings: _Settings) -> None:
             "handle_uncaught_errors",
             True,
             "handle_uncaught_errors needs the hug.API: the error handler goes on the Falcon "
-            "app that hug builds, and a router does not say which app serves it;",
-            "pass the hug.API as api, or add an error handler for Exception to your app.",
+            "app that hug builds. A router does not say which app serves it, and Falcon 3 "
+            "and later answer an uncaught exception with a 500 that carries the CORS "
+            "headers by themselves;",
+            "pass the hug.API as api, or leave handle_uncaught_errors out.",
         )
 
 
@@ -507,18 +514,35 @@ def _route_finder(api: Any) -> RouteFinder:
         return RouteFinder(lambda: None)
     if callable(getattr(api, "find", None)) and callable(getattr(api, "add_route", None)):
         return RouteFinder(lambda: api)  # a Falcon router, also given to falcon.API(router=...)
+    if _is_falcon_app(api):
+        if type(api).__module__.startswith("falcon.asgi"):
+            raise CORSConfigurationTypeError(
+                "api",
+                api,
+                "api: an ASGI app (falcon.asgi.App) is not served yet, only WSGI apps:",
+                "serve the API as a falcon.App, or follow the project's changelog for ASGI.",
+            )
+        return RouteFinder(lambda: api._router)
     http: Any = getattr(api, "http", None)
     if not hasattr(http, "routes"):
         raise CORSConfigurationTypeError(
             "api",
             api,
-            f"api must be a hug.API, a Falcon router or None, not {api!r}:",
-            "write CORSMiddleware(hug.API(__name__), ...), or for plain Falcon "
+            f"api must be a hug.API, a falcon.App, a Falcon router or None, not {api!r}:",
+            "write CORSMiddleware(hug.API(__name__), ...); for plain Falcon, "
+            "app.add_middleware(CORSMiddleware(app, ...)), or on Falcon 2.0 "
             "CORSMiddleware(router, ...) with falcon.API(router=router, ...).",
         )
     # The router of the falcon.API hug's server() built last; requests come only through
     # one, so it is there whenever a request asks.
     return RouteFinder(lambda: http.falcon._router)
+
+
+def _is_falcon_app(api: Any) -> bool:
+    """Whether ``api`` is a ``falcon.App`` (Falcon 3 and later: a Falcon 2.0 app takes no
+    middleware once built, so it is served through its router)."""
+    app_class = getattr(falcon, "App", None)
+    return app_class is not None and isinstance(api, app_class)
 
 
 def _hug_handlers(http: Any) -> Iterator[Tuple[str, List[object], bool]]:

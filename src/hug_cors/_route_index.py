@@ -57,6 +57,24 @@ def served_methods(resource: object) -> FrozenSet[str]:
     return frozenset(served).union(("OPTIONS",))
 
 
+def routed_methods(resource: object, method_map: Mapping[str, object]) -> FrozenSet[str]:
+    """The methods Falcon serves for a route: those its method map sends to a responder
+    of the resource's own (suffixed ones, ``on_get_collection``, included), and OPTIONS
+    always; without a method map, :func:`served_methods`."""
+    if not method_map:
+        return served_methods(resource)
+    # Falcon fills the rest of the map with its own 405 and OPTIONS responders.
+    served = [m for m, responder in method_map.items() if not is_falcon_default(responder)]
+    return frozenset(served).union(("OPTIONS",))
+
+
+def is_falcon_default(responder: object) -> bool:
+    """Whether ``responder`` is one of Falcon's own (405, OPTIONS), not the resource's."""
+    # Not responder.__module__: functools.partial (hug's version router) has none before
+    # Python 3.10.
+    return getattr(responder, "__module__", None) == "falcon.responders"
+
+
 class _Node:
     """A node of Falcon's tree: its route, if any, and its children by kind."""
 
@@ -83,7 +101,9 @@ def _route_of(falcon_node: Any) -> Optional[Route]:
     if resource is None:
         return None
     responders = falcon_node.method_map or {}
-    return Route(resource, served_methods(resource), falcon_node.uri_template, responders)
+    return Route(
+        resource, routed_methods(resource, responders), falcon_node.uri_template, responders
+    )
 
 
 def all_routes(router: object) -> Optional[List[Route]]:
@@ -231,6 +251,7 @@ def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:
         # Falcon's router returns (resource, method map, fields, template); older ones
         # leave the template out.
         template = found[3] if len(found) > 3 else None
-        return Route(found[0], served_methods(found[0]), template, found[1] or {})
+        responders = found[1] or {}
+        return Route(found[0], routed_methods(found[0], responders), template, responders)
 
     return ask_the_router

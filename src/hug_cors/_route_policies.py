@@ -45,7 +45,7 @@ from typing import (
 
 from ._config import CORSConfigurationError, CORSConfigurationTypeError
 from ._policy import CORSPolicy
-from ._route_index import Route
+from ._route_index import Route, is_falcon_default
 
 __all__ = [
     "INHERIT",
@@ -369,9 +369,7 @@ def _own_policy(responder: object) -> RoutePolicy:
 def _handler(route: Route, method: str, responder: object) -> Hashable:
     """What identifies the function Falcon calls: a bound method is made anew on each
     access, and Falcon's own default responders (OPTIONS, 405) are one per route."""
-    # Not responder.__module__: functools.partial, Falcon's default responders, has none
-    # before Python 3.10.
-    if getattr(responder, "__module__", None) == "falcon.responders":
+    if is_falcon_default(responder):
         return (id(route.resource), method)
     owner = getattr(responder, "__self__", None)
     return (id(owner), id(getattr(responder, "__func__", responder)))

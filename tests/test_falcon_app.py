@@ -9,9 +9,8 @@ routers).
 
 from __future__ import annotations
 
-import http.client
 import logging
-import threading
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import falcon
@@ -22,6 +21,7 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, route_policy
 from hug_cors._route_index import RouteIndex
+from tests.stress.support import RawConnection, free_port, server_process, waitress_command
 
 pytestmark = pytest.mark.skipif(
     not hasattr(falcon, "App"),
@@ -228,26 +228,31 @@ def test_an_asgi_app_is_refused_for_now() -> None:
         CORSMiddleware(asgi.App())
 
 
-def test_on_waitress_a_preflight_keeps_the_connection_open() -> None:
-    waitress = pytest.importorskip("waitress.server")
-    server = waitress.create_server(build(), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=10)
-        for method, path, headers in (
-            ("OPTIONS", "/items/1", {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}),
-            ("PUT", "/items/1", {"Origin": ORIGIN}),
-        ):
-            connection.request(method, path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            assert response.getheader("access-control-allow-origin") == ORIGIN
-            assert not response.will_close, method  # the connection stays open
-        connection.close()
-    finally:
-        server.close()
-        thread.join(timeout=10)
+def waitress_app() -> Any:
+    """:func:`build`'s app, for ``waitress --call tests.test_falcon_app:waitress_app``."""
+    return build()
+
+
+def test_on_waitress_a_preflight_keeps_the_connection_open(tmp_path: Path) -> None:
+    port = free_port()
+    command = waitress_command(port, "tests.test_falcon_app:waitress_app", threads=2)
+    with server_process(command, port, tmp_path / "waitress.log"):
+        connection = RawConnection(port)
+        try:
+            for method, extra in (
+                ("OPTIONS", "Access-Control-Request-Method: PUT\r\n"),
+                ("PUT", ""),
+            ):
+                raw = (
+                    f"{method} /items/1 HTTP/1.1\r\nHost: api.example.com\r\n"
+                    f"Origin: {ORIGIN}\r\n{extra}Content-Length: 0\r\n\r\n"
+                )
+                response = connection.request(raw.encode("ascii"))
+                assert response.get("access-control-allow-origin") == ORIGIN, method
+            assert connection.reconnects == 1  # both on one connection
+            assert not connection.closed_by_server()
+        finally:
+            connection.close()
 
 
 SEGMENTS = st.sampled_from(["a", "b", "items", "{id}", "{name}", "v{version}", "x{y}z"])

@@ -1,5 +1,6 @@
-"""The middleware in a plain Falcon app (``falcon.App``, Falcon 3.1 and 4.x, WSGI), without
-hug: ``app.add_middleware(CORSMiddleware(app, ...))``.
+"""The middleware in a plain Falcon app (Falcon 3.1 and 4.x, ``falcon.App`` and
+``falcon.asgi.App``), without hug: ``app.add_middleware(CORSMiddleware(app, ...))``. Each
+test runs against both kinds of app, the same resources serving both.
 
 It runs in the tox environments of Falcon 3.1 and 4 (``pytest --noconftest``: hug is not
 installed there, and the suite's conftest and helpers import it), and is skipped on Falcon
@@ -9,6 +10,8 @@ routers).
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -21,7 +24,14 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, route_policy
 from hug_cors._route_index import RouteIndex
-from tests.stress.support import RawConnection, free_port, server_process, waitress_command
+from tests.stress.support import (
+    HOST,
+    RawConnection,
+    free_port,
+    python_command,
+    server_process,
+    waitress_command,
+)
 
 pytestmark = pytest.mark.skipif(
     not hasattr(falcon, "App"),
@@ -69,21 +79,59 @@ class Admin:
         resp.media = {"admin": True}
 
 
-def build(**config: Any) -> Any:
+def for_asgi(resource_class: Any) -> Any:
+    """``resource_class`` with coroutine responders, as ``falcon.asgi.App`` requires."""
+
+    def coroutine(function: Any) -> Any:
+        @functools.wraps(function)  # keeps the mark of route_policy
+        async def responder(*args: Any, **kwargs: Any) -> Any:
+            return function(*args, **kwargs)
+
+        return responder
+
+    responders = {
+        name: coroutine(function)
+        for name, function in vars(resource_class).items()
+        if name.startswith("on_")
+    }
+    return type(resource_class.__name__, (resource_class,), responders)
+
+
+def sink(req: Any, resp: Any) -> None:
+    resp.media = {"sink": req.path}
+
+
+async def asgi_sink(req: Any, resp: Any) -> None:
+    sink(req, resp)
+
+
+@pytest.fixture(params=["wsgi", "asgi"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def new_app(kind: str) -> Any:
+    if kind == "wsgi":
+        return falcon.App()
+    return importlib.import_module("falcon.asgi").App()  # not in Falcon 2.0 (skipped there)
+
+
+def build(kind: str, **config: Any) -> Any:
     """A Falcon app with the middleware added before its routes, as users write it."""
-    return build_with_items(**config)[0]
+    return build_with_items(kind, **config)[0]
 
 
-def build_with_items(**config: Any) -> Tuple[Any, Items]:
+def build_with_items(kind: str, **config: Any) -> Tuple[Any, Items]:
     """:func:`build`'s app, and its ``Items`` resource."""
-    app = falcon.App()
+    app = new_app(kind)
     config.setdefault("allow_origins", [ORIGIN])
     app.add_middleware(CORSMiddleware(app, **config))
-    items = Items()
+    asgi = kind == "asgi"
+    items = for_asgi(Items)() if asgi else Items()
     app.add_route("/items", items, suffix="collection")
     app.add_route("/items/{id:int}", items)
-    app.add_route("/admin/users", Admin())
-    app.add_sink(lambda req, resp: setattr(resp, "media", {"sink": req.path}), "/files")
+    app.add_route("/admin/users", for_asgi(Admin)() if asgi else Admin())
+    app.add_sink(asgi_sink if asgi else sink, "/files")
     return app, items
 
 
@@ -101,24 +149,24 @@ def allowed_methods(response: Any) -> Optional[List[str]]:
     return None if value is None else value.split(", ")
 
 
-def test_an_allowed_origin_gets_its_headers_and_vary() -> None:
-    response = get(build(), "/items/1", Origin=ORIGIN)
+def test_an_allowed_origin_gets_its_headers_and_vary(kind: str) -> None:
+    response = get(build(kind), "/items/1", Origin=ORIGIN)
     assert response.json == {"id": 1}
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert response.headers["access-control-allow-credentials"] == "true"
     assert response.headers["vary"] == "Origin"
 
 
-def test_a_refused_origin_gets_no_cors_header_and_a_vary() -> None:
-    response = get(build(), "/items/1", Origin=EVIL)
+def test_a_refused_origin_gets_no_cors_header_and_a_vary(kind: str) -> None:
+    response = get(build(kind), "/items/1", Origin=EVIL)
     assert [name for name in response.headers if name.startswith("access-control-")] == []
     assert response.headers["vary"] == "Origin"
 
 
-def test_errors_carry_the_headers_falcons_and_uncaught_ones() -> None:
+def test_errors_carry_the_headers_falcons_and_uncaught_ones(kind: str) -> None:
     """Falcon 3 and later answer an uncaught exception with a 500 of their own, which runs
     through process_response: the page can read it without handle_uncaught_errors."""
-    app = build()
+    app = build(kind)
     for path, status in (("/items/404", 404), ("/items/500", 500), ("/nowhere", 404)):
         response = get(app, path, Origin=ORIGIN)
         assert response.status_code == status
@@ -127,8 +175,8 @@ def test_errors_carry_the_headers_falcons_and_uncaught_ones() -> None:
     assert "database" not in get(app, "/items/500", Origin=ORIGIN).text
 
 
-def test_preflights_list_the_methods_of_the_route_suffixed_responders_included() -> None:
-    app, items = build_with_items()
+def test_preflights_list_the_methods_of_the_route_suffixed_responders_included(kind: str) -> None:
+    app, items = build_with_items(kind)
     assert allowed_methods(preflight(app, "/items", "POST")) == ["GET", "OPTIONS", "POST"]
     assert allowed_methods(preflight(app, "/items/7", "PUT")) == [
         "DELETE",
@@ -140,29 +188,31 @@ def test_preflights_list_the_methods_of_the_route_suffixed_responders_included()
     assert items.calls == []  # no preflight ran a responder
 
 
-def test_a_field_converter_that_refuses_the_value_means_no_route() -> None:
-    app = build()
+def test_a_field_converter_that_refuses_the_value_means_no_route(kind: str) -> None:
+    app = build(kind)
     assert allowed_methods(preflight(app, "/items/7", "PUT")) is not None
     assert allowed_methods(preflight(app, "/items/seven", "PUT")) is None
     assert get(app, "/items/seven", Origin=ORIGIN).status_code == 404
 
 
-def test_routes_added_after_requests_are_served_are_found() -> None:
-    app = build()
+def test_routes_added_after_requests_are_served_are_found(kind: str) -> None:
+    app = build(kind)
     assert allowed_methods(preflight(app, "/later", "PUT")) is None
-    app.add_route("/later", Items())  # on_put is there
+    app.add_route("/later", for_asgi(Items)() if kind == "asgi" else Items())  # has on_put
     assert "PUT" in (allowed_methods(preflight(app, "/later", "PUT")) or [])
 
 
-def test_a_plain_options_gets_the_routes_methods() -> None:
-    response = testing.TestClient(build()).simulate_options("/items", headers={"Origin": ORIGIN})
+def test_a_plain_options_gets_the_routes_methods(kind: str) -> None:
+    response = testing.TestClient(build(kind)).simulate_options(
+        "/items", headers={"Origin": ORIGIN}
+    )
     assert response.headers["allow"] == "GET, OPTIONS, POST"
     assert response.headers["access-control-allow-origin"] == ORIGIN
 
 
-def test_a_responders_own_policy_and_path_patterns_decide_per_route() -> None:
+def test_a_responders_own_policy_and_path_patterns_decide_per_route(kind: str) -> None:
     admin = CORSPolicy(allow_origins=[ADMIN])
-    app = build(route_policies={"/admin/*": admin})
+    app = build(kind, route_policies={"/admin/*": admin})
     deleted = testing.TestClient(app).simulate_delete("/items/1", headers={"Origin": ORIGIN})
     assert "access-control-allow-origin" not in deleted.headers  # on_delete: route_policy(None)
     assert allowed_methods(preflight(app, "/items/1", "DELETE")) is None
@@ -171,14 +221,14 @@ def test_a_responders_own_policy_and_path_patterns_decide_per_route() -> None:
     assert allowed_methods(preflight(app, "/items/1", "PUT")) is not None
 
 
-def test_sinks_answer_preflights_for_the_methods_they_serve() -> None:
-    app = build()
+def test_sinks_answer_preflights_for_the_methods_they_serve(kind: str) -> None:
+    app = build(kind)
     assert "PUT" in (allowed_methods(preflight(app, "/files/report", "PUT")) or [])
     assert get(app, "/files/report", Origin=ORIGIN).headers["access-control-allow-origin"]
 
 
-def test_debug_mode_says_why_and_logs_it(caplog: pytest.LogCaptureFixture) -> None:
-    app = build(debug=True)
+def test_debug_mode_says_why_and_logs_it(kind: str, caplog: pytest.LogCaptureFixture) -> None:
+    app = build(kind, debug=True)
     with caplog.at_level(logging.WARNING, logger="hug_cors"):
         refused = preflight(app, "/items/1", "PATCH")
     assert refused.headers["hug-cors-refused"] == "method 'PATCH' is not allowed"
@@ -186,11 +236,11 @@ def test_debug_mode_says_why_and_logs_it(caplog: pytest.LogCaptureFixture) -> No
     assert "method 'PATCH' is not allowed" in caplog.text
 
 
-def test_configure_changes_every_later_answer() -> None:
-    app = falcon.App()
+def test_configure_changes_every_later_answer(kind: str) -> None:
+    app = new_app(kind)
     cors = CORSMiddleware(app, allow_origins=[ORIGIN])
     app.add_middleware(cors)
-    app.add_route("/items/{id:int}", Items())
+    app.add_route("/items/{id:int}", for_asgi(Items)() if kind == "asgi" else Items())
     assert "access-control-allow-origin" not in get(app, "/items/1", Origin=ADMIN).headers
     cors.configure(allow_origins=[ORIGIN, ADMIN])
     assert get(app, "/items/1", Origin=ADMIN).headers["access-control-allow-origin"] == ADMIN
@@ -207,36 +257,42 @@ def test_configure_changes_every_later_answer() -> None:
     ],
 )
 def test_cross_origin_writes_are_refused_before_the_responder(
-    headers: Dict[str, str], runs: bool
+    kind: str, headers: Dict[str, str], runs: bool
 ) -> None:
-    app, items = build_with_items(reject_cross_origin_writes=True)
+    app, items = build_with_items(kind, reject_cross_origin_writes=True)
     response = testing.TestClient(app).simulate_put("/items/3", headers=headers)
     assert response.status_code == (200 if runs else 403)
     assert items.calls == (["put 3"] if runs else [])
 
 
-def test_handle_uncaught_errors_is_refused_with_the_reason() -> None:
+def test_handle_uncaught_errors_is_refused_with_the_reason(kind: str) -> None:
     with pytest.raises(CORSConfigurationError) as refused:
-        CORSMiddleware(falcon.App(), handle_uncaught_errors=True)
+        CORSMiddleware(new_app(kind), handle_uncaught_errors=True)
     assert refused.value.parameter == "handle_uncaught_errors"
     assert "Falcon 3 and later answer an uncaught exception" in str(refused.value)
 
 
-def test_an_asgi_app_is_refused_for_now() -> None:
-    asgi = pytest.importorskip("falcon.asgi")
-    with pytest.raises(TypeError, match=r"api: an ASGI app \(falcon.asgi.App\) is not served"):
-        CORSMiddleware(asgi.App())
+def wsgi_app() -> Any:
+    """:func:`build`'s WSGI app, for ``waitress --call tests.test_falcon_app:wsgi_app``."""
+    return build("wsgi")
 
 
-def waitress_app() -> Any:
-    """:func:`build`'s app, for ``waitress --call tests.test_falcon_app:waitress_app``."""
-    return build()
+def asgi_app() -> Any:
+    """:func:`build`'s ASGI app, for ``uvicorn --factory tests.test_falcon_app:asgi_app``."""
+    return build("asgi")
 
 
-def test_on_waitress_a_preflight_keeps_the_connection_open(tmp_path: Path) -> None:
+def server_command(kind: str, port: int) -> List[str]:
+    if kind == "wsgi":
+        return waitress_command(port, "tests.test_falcon_app:wsgi_app", threads=2)
+    app = "tests.test_falcon_app:asgi_app"
+    return python_command("-m", "uvicorn", "--factory", app, "--host", HOST, "--port", str(port))
+
+
+def test_on_a_real_server_a_preflight_keeps_the_connection_open(kind: str, tmp_path: Path) -> None:
+    """waitress for the WSGI app, uvicorn for the ASGI one."""
     port = free_port()
-    command = waitress_command(port, "tests.test_falcon_app:waitress_app", threads=2)
-    with server_process(command, port, tmp_path / "waitress.log"):
+    with server_process(server_command(kind, port), port, tmp_path / "server.log"):
         connection = RawConnection(port)
         try:
             for method, extra in (

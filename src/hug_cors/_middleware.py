@@ -275,14 +275,18 @@ class CORSMiddleware:
         refuse a cross-origin write if asked to."""
         method = req.method
         if method == "OPTIONS":
-            env = req.env
+            env = _environ(req)
             if ORIGIN in env and REQUEST_METHOD in env:
                 self._answer_preflight(req, resp, env)
         elif method not in SAFE_METHODS and self._settings.reject_cross_origin_writes:
-            self._refuse_cross_origin_write(req, resp)
+            self._refuse_cross_origin_write(req, resp, _environ(req))
+
+    async def process_request_async(self, req: Any, resp: Any) -> None:
+        """:meth:`process_request`, as Falcon's ASGI app calls it (nothing is awaited)."""
+        self.process_request(req, resp)
 
     def _answer_preflight(
-        self, req: falcon.Request, resp: falcon.Response, env: Dict[str, Any]
+        self, req: falcon.Request, resp: falcon.Response, env: Mapping[str, str]
     ) -> None:
         settings = self._settings
         snapshot, _, table = self._current(settings)
@@ -313,8 +317,9 @@ class CORSMiddleware:
             resp.data = json.dumps(refused, indent=2).encode()  # Falcon 4 has no resp.body
         _apply(answer, req, resp, settings.debug)
 
-    def _refuse_cross_origin_write(self, req: falcon.Request, resp: falcon.Response) -> None:
-        env = req.env
+    def _refuse_cross_origin_write(
+        self, req: falcon.Request, resp: falcon.Response, env: Mapping[str, str]
+    ) -> None:
         fetch_site, origin = env.get(FETCH_SITE), env.get(ORIGIN)
         if fetch_site is None and origin is None:
             return  # not from a browser: curl, a server, a mobile app
@@ -342,7 +347,11 @@ class CORSMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         """Add CORS headers to every response but a preflight's, errors included."""
-        method, env = req.method, req.env
+        method = req.method
+        try:
+            env = req.env
+        except AttributeError:  # an ASGI request (no call here: this is every response's path)
+            env = _asgi_environ(req)
         if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
             return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
@@ -383,6 +392,12 @@ class CORSMiddleware:
             written.update(answer.fields)  # _apply's common case, inline: a call costs 1%
         else:
             _apply(answer, req, resp, settings.debug)
+
+    async def process_response_async(
+        self, req: Any, resp: Any, resource: object, req_succeeded: bool
+    ) -> None:
+        """:meth:`process_response`, as Falcon's ASGI app calls it (nothing is awaited)."""
+        self.process_response(req, resp, resource, req_succeeded)
 
     def _handle_errors_of_new_app(self, api: Any) -> None:
         """Give the Falcon app hug is building an error handler for every exception.
@@ -514,14 +529,7 @@ def _route_finder(api: Any) -> RouteFinder:
         return RouteFinder(lambda: None)
     if callable(getattr(api, "find", None)) and callable(getattr(api, "add_route", None)):
         return RouteFinder(lambda: api)  # a Falcon router, also given to falcon.API(router=...)
-    if _is_falcon_app(api):
-        if type(api).__module__.startswith("falcon.asgi"):
-            raise CORSConfigurationTypeError(
-                "api",
-                api,
-                "api: an ASGI app (falcon.asgi.App) is not served yet, only WSGI apps:",
-                "serve the API as a falcon.App, or follow the project's changelog for ASGI.",
-            )
+    if _is_falcon_app(api):  # falcon.asgi.App is one too
         return RouteFinder(lambda: api._router)
     http: Any = getattr(api, "http", None)
     if not hasattr(http, "routes"):
@@ -536,6 +544,32 @@ def _route_finder(api: Any) -> RouteFinder:
     # The router of the falcon.API hug's server() built last; requests come only through
     # one, so it is there whenever a request asks.
     return RouteFinder(lambda: http.falcon._router)
+
+
+# The request headers read here, by the name an ASGI request keys them by (lower case).
+ASGI_NAMES = {
+    "origin": ORIGIN,
+    "access-control-request-method": REQUEST_METHOD,
+    "access-control-request-headers": REQUEST_HEADERS,
+    "access-control-request-private-network": REQUEST_PRIVATE_NETWORK,
+    "sec-fetch-site": FETCH_SITE,
+    "host": HOST,
+}
+
+
+def _environ(req: Any) -> Mapping[str, str]:
+    """The request's headers as WSGI names them: a WSGI request's environ, or those read
+    here of an ASGI request, which has none."""
+    try:
+        env: Mapping[str, str] = req.env
+    except AttributeError:
+        return _asgi_environ(req)
+    return env
+
+
+def _asgi_environ(req: Any) -> Dict[str, str]:
+    headers = req.headers
+    return {key: headers[name] for name, key in ASGI_NAMES.items() if name in headers}
 
 
 def _is_falcon_app(api: Any) -> bool:

@@ -268,7 +268,7 @@ class RoutePolicies:
         # that matches any of its templates is its own.
         templates: Dict[Hashable, List[str]] = {}
         for route in routes:
-            templates.setdefault(id(route.resource), []).append(route.template or "")
+            templates.setdefault(_route_key(route), []).append(route.template or "")
             for method, responder in route.responders.items():
                 templates.setdefault(_handler(route, method, responder), []).append(
                     route.template or ""
@@ -281,7 +281,7 @@ class RoutePolicies:
             }
             # A method no function serves (Falcon answers it 400 by itself): the patterns
             # on the resource's templates, as for Falcon's own 405.
-            unserved = self._policy_of(None, templates[id(route.resource)])
+            unserved = self._policy_of(None, templates[_route_key(route)])
             by_template[route.template or ""] = (route.resource, by_method, unserved)
         # template -> (its resource, {method: policy}, the policy of any other method):
         # what a response looks up.
@@ -366,11 +366,21 @@ def _own_policy(responder: object) -> RoutePolicy:
     return next(iter(policies)) if len(policies) == 1 else None
 
 
+def _route_key(route: Route) -> Hashable:
+    """What makes templates one route: the same resource with the same responders (hug's
+    ``/v{api_version}`` twin). Falcon's suffixed routes share a resource, not responders."""
+    own = route.responders.values()
+    return (id(route.resource), frozenset(_function(r) for r in own if not is_falcon_default(r)))
+
+
 def _handler(route: Route, method: str, responder: object) -> Hashable:
-    """What identifies the function Falcon calls: a bound method is made anew on each
-    access, and Falcon's own default responders (OPTIONS, 405) are one per route."""
-    if is_falcon_default(responder):
-        return (id(route.resource), method)
+    """What identifies the function Falcon calls: the resource's own responder, or one of
+    Falcon's default responders (OPTIONS, 405), which are one per route."""
+    return (_route_key(route), method) if is_falcon_default(responder) else _function(responder)
+
+
+def _function(responder: object) -> Hashable:
+    # A bound method is made anew on each access: its object and function identify it.
     owner = getattr(responder, "__self__", None)
     return (id(owner), id(getattr(responder, "__func__", responder)))
 

@@ -9,9 +9,10 @@ import io
 import random
 import statistics
 import time
-from typing import Any, Callable, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
-from cases import Case, Group
+if TYPE_CHECKING:  # benchmarks/falcon.py times without hug, which cases.py imports
+    from cases import Case, Group
 
 
 def _write(data: bytes) -> None:

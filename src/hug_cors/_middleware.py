@@ -344,14 +344,19 @@ class CORSMiddleware:
         )
 
     def process_response(
-        self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: object,
+        req_succeeded: bool,
+        asgi_headers: Optional[Mapping[str, str]] = None,
     ) -> None:
-        """Add CORS headers to every response but a preflight's, errors included."""
+        """Add CORS headers to every response but a preflight's, errors included.
+
+        ``asgi_headers`` are an ASGI request's (which has no environ), as WSGI names them.
+        """
         method = req.method
-        try:
-            env = req.env
-        except AttributeError:  # an ASGI request (no call here: this is every response's path)
-            env = _asgi_environ(req)
+        env = req.env if asgi_headers is None else asgi_headers
         if method == "OPTIONS" and ORIGIN in env and REQUEST_METHOD in env:
             return  # a preflight: answered in process_request, or left to the app
         settings = self._settings
@@ -397,7 +402,7 @@ class CORSMiddleware:
         self, req: Any, resp: Any, resource: object, req_succeeded: bool
     ) -> None:
         """:meth:`process_response`, as Falcon's ASGI app calls it (nothing is awaited)."""
-        self.process_response(req, resp, resource, req_succeeded)
+        self.process_response(req, resp, resource, req_succeeded, _asgi_environ(req))
 
     def _handle_errors_of_new_app(self, api: Any) -> None:
         """Give the Falcon app hug is building an error handler for every exception.
@@ -560,11 +565,8 @@ ASGI_NAMES = {
 def _environ(req: Any) -> Mapping[str, str]:
     """The request's headers as WSGI names them: a WSGI request's environ, or those read
     here of an ASGI request, which has none."""
-    try:
-        env: Mapping[str, str] = req.env
-    except AttributeError:
-        return _asgi_environ(req)
-    return env
+    env: Optional[Mapping[str, str]] = getattr(req, "env", None)
+    return _asgi_environ(req) if env is None else env
 
 
 def _asgi_environ(req: Any) -> Dict[str, str]:

@@ -243,11 +243,17 @@ def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:
     index = RouteIndex.build(router)
     if index is not None:
         return index.find
+    # The routes of a CompiledRouter's tree, by the method map find() returns with each:
+    # what a route serves is worked out once, not per request.
+    known = {id(route.responders): route for route in all_routes(router) or ()}
 
     def ask_the_router(path: str, req: object) -> Optional[Route]:
         found = router.find(path, req=req)
         if found is None or found[0] is None:
             return None
+        route = known.get(id(found[1]))
+        if route is not None and route.resource is found[0]:
+            return route
         # Falcon's router returns (resource, method map, fields, template); older ones
         # leave the template out.
         template = found[3] if len(found) > 3 else None

@@ -84,6 +84,8 @@ def build(kind: str, variant: str, routes: int) -> Any:
 def asgi_batch(app: Any, method: str, path: str, headers: Dict[str, str]) -> Callable[..., Any]:
     """A function timing ``calls`` requests to the ASGI ``app`` in one event loop."""
     scope = falcon.testing.create_scope(path=path, method=method, headers=headers)
+    # Falcon makes them iterators (the list and its pairs), which one request would consume.
+    scope["headers"] = [tuple(header) for header in scope["headers"]]
     loop = asyncio.new_event_loop()
 
     async def receive() -> Dict[str, Any]:

@@ -163,6 +163,16 @@ def test_a_refused_origin_gets_no_cors_header_and_a_vary(kind: str) -> None:
     assert response.headers["vary"] == "Origin"
 
 
+def test_a_repeated_origin_header_is_refused(kind: str) -> None:
+    """Servers and Falcon join repeated headers with commas: no origin looks like that."""
+    client = testing.TestClient(build(kind))
+    for method in ("GET", "OPTIONS"):
+        headers = [("Origin", ORIGIN), ("Origin", ORIGIN), ("Access-Control-Request-Method", "PUT")]
+        response = client.simulate_request(method, "/items/1", headers=headers)
+        assert "access-control-allow-origin" not in response.headers, method
+        assert "Origin" in response.headers["vary"]
+
+
 def test_errors_carry_the_headers_falcons_and_uncaught_ones(kind: str) -> None:
     """Falcon 3 and later answer an uncaught exception with a 500 of their own, which runs
     through process_response: the page can read it without handle_uncaught_errors."""

@@ -402,7 +402,7 @@ class CORSMiddleware:
         self, req: Any, resp: Any, resource: object, req_succeeded: bool
     ) -> None:
         """:meth:`process_response`, as Falcon's ASGI app calls it (nothing is awaited)."""
-        self.process_response(req, resp, resource, req_succeeded, _asgi_environ(req))
+        self.process_response(req, resp, resource, req_succeeded, _AsgiHeaders(req))
 
     def _handle_errors_of_new_app(self, api: Any) -> None:
         """Give the Falcon app hug is building an error handler for every exception.
@@ -551,27 +551,55 @@ def _route_finder(api: Any) -> RouteFinder:
     return RouteFinder(lambda: http.falcon._router)
 
 
-# The request headers read here, by the name an ASGI request keys them by (lower case).
+# The request headers read here, by the lower-case byte name an ASGI request keys them by.
 ASGI_NAMES = {
-    "origin": ORIGIN,
-    "access-control-request-method": REQUEST_METHOD,
-    "access-control-request-headers": REQUEST_HEADERS,
-    "access-control-request-private-network": REQUEST_PRIVATE_NETWORK,
-    "sec-fetch-site": FETCH_SITE,
-    "host": HOST,
+    ORIGIN: b"origin",
+    REQUEST_METHOD: b"access-control-request-method",
+    REQUEST_HEADERS: b"access-control-request-headers",
+    REQUEST_PRIVATE_NETWORK: b"access-control-request-private-network",
+    FETCH_SITE: b"sec-fetch-site",
+    HOST: b"host",
 }
+
+
+class _AsgiHeaders(Mapping[str, str]):
+    """An ASGI request's headers as WSGI names them, each decoded when it is read.
+
+    Falcon (3.0 to 4.x) keeps them in ``Request._asgi_headers``, by lower-case byte name,
+    repeated ones joined by commas; ``Request.headers`` would decode every header of the
+    request, and ``get_header()`` raises inside for each absent one.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, req: Any) -> None:
+        self._raw: Dict[bytes, bytes] = req._asgi_headers
+
+    def __getitem__(self, key: str) -> str:
+        value = self._raw.get(ASGI_NAMES[key])
+        if value is None:
+            raise KeyError(key)
+        return value.decode("latin-1")
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._raw.get(ASGI_NAMES[key])
+        return default if value is None else value.decode("latin-1")
+
+    def __contains__(self, key: object) -> bool:
+        return ASGI_NAMES.get(key) in self._raw  # type: ignore[call-overload]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, name in ASGI_NAMES.items() if name in self._raw)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _environ(req: Any) -> Mapping[str, str]:
     """The request's headers as WSGI names them: a WSGI request's environ, or those read
     here of an ASGI request, which has none."""
     env: Optional[Mapping[str, str]] = getattr(req, "env", None)
-    return _asgi_environ(req) if env is None else env
-
-
-def _asgi_environ(req: Any) -> Dict[str, str]:
-    headers = req.headers
-    return {key: headers[name] for name, key in ASGI_NAMES.items() if name in headers}
+    return _AsgiHeaders(req) if env is None else env
 
 
 def _is_falcon_app(api: Any) -> bool:

@@ -124,6 +124,46 @@ def test_an_answer_reads_as_a_three_tuple_and_carries_its_fields_by_lower_case_n
     assert Answer((), "").fields == ()  # no Vary field for an empty vary
 
 
+def test_a_preflight_answer_is_kept_and_the_same_as_a_fresh_one() -> None:
+    """A listed origin's preflight is answered from what was kept the first time: the same
+    answer a policy that never saw the request gives, for a route's methods as any set."""
+    policy = CORSPolicy(allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=60)
+    asked = (ORIGIN, "PUT", "x-token", None, {"GET", "PUT"})
+    first = policy.preflight(*asked)
+    assert policy.preflight(*asked) is first
+    assert first == CORSPolicy(
+        allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=60
+    ).preflight(*asked)
+    assert dict(first.headers)["Access-Control-Allow-Methods"] == "GET, OPTIONS, PUT"
+    refused = policy.preflight(ORIGIN, "PUT", "x-other", None, {"GET", "PUT"})
+    assert refused.refusal == "header 'x-other' is not allowed"
+    assert policy.preflight(ORIGIN, "DELETE", "x-token", None, {"GET", "PUT"}).refusal == (
+        "method 'DELETE' is not allowed"
+    )
+
+
+def test_a_flood_of_preflights_keeps_a_bounded_number_of_answers() -> None:
+    """Made-up header lists from a listed origin turn the kept answers over; memory stays
+    flat, and the answers stay right."""
+    import tracemalloc
+
+    policy = CORSPolicy(allow_origins=[ORIGIN])
+    tracemalloc.start()
+    try:
+        for n in range(3_000):  # full, then turned over
+            policy.preflight(ORIGIN, "POST", f"x-made-up-{n}")
+        settled, _ = tracemalloc.get_traced_memory()
+        for n in range(3_000, 13_000):
+            policy.preflight(ORIGIN, "POST", f"x-made-up-{n}")
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Keeping the 10,000 answers of the flood would take several MB.
+    assert after - settled < 512 * 1024, f"{after - settled} bytes more"
+    answer = policy.preflight(ORIGIN, "POST", "x-made-up-1")
+    assert dict(answer.headers)["Access-Control-Allow-Headers"] == "x-made-up-1"
+
+
 def test_a_non_standard_method_keeps_its_case_and_is_matched_case_sensitively() -> None:
     policy = CORSPolicy(allow_origins=[ORIGIN], allow_methods=["purge"])
     assert policy.allow_methods == ("purge",)

@@ -383,10 +383,10 @@ class CORSMiddleware:
         if method == "OPTIONS" and resource is not None:
             # A plain OPTIONS: the route-aware headers hug's class sends, but no
             # Access-Control-Allow-* for a refused origin.
-            route = self._current(settings)[0].find(req.path, req)
+            entry = self._current(settings)[2].by_template.get(req.uri_template)
             methods = served_methods(resource)
-            if route is not None and route.resource is resource:  # suffixed responders too
-                methods = route.methods
+            if entry is not None and entry[0] is resource:  # suffixed responders too
+                methods = entry[3]
             resp.set_header("Allow", ", ".join(sorted(methods)))
             if answer.refusal is None:
                 resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))

@@ -18,6 +18,7 @@ from typing import (
     Dict,
     FrozenSet,
     Generic,
+    Hashable,
     NamedTuple,
     Optional,
     Pattern,
@@ -278,25 +279,27 @@ MAX_DECISIONS = 10_000
 # Longer is no origin a browser sends (a host has at most 253 characters): refused, unkept.
 MAX_ORIGIN_LENGTH = 300
 
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class Remembered(Generic[V]):
-    """What was decided for each origin, at most ``MAX_DECISIONS`` of them; the oldest
-    goes first. Reads take no lock; writes take one, so that threads can share it."""
+class Remembered(Generic[K, V]):
+    """What was decided for each key (an origin, say), at most ``limit`` of them; the
+    oldest goes first. Reads take no lock; writes take one, so that threads can share it."""
 
-    __slots__ = ("_lock", "decided")
+    __slots__ = ("_limit", "_lock", "decided")
 
-    def __init__(self) -> None:
-        self.decided: Dict[str, V] = {}
+    def __init__(self, limit: int = MAX_DECISIONS) -> None:
+        self.decided: Dict[K, V] = {}
+        self._limit = limit
         self._lock = threading.Lock()
 
-    def remember(self, origin: str, value: V) -> V:
+    def remember(self, key: K, value: V) -> V:
         with self._lock:
             decided = self.decided
-            if len(decided) >= MAX_DECISIONS and origin not in decided:
+            if len(decided) >= self._limit and key not in decided:
                 del decided[next(iter(decided))]
-            decided[origin] = value
+            decided[key] = value
         return value
 
 

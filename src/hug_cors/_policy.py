@@ -88,6 +88,11 @@ _LOWER_TOKEN = r"[!#$%&'*+\-.^_`|~0-9a-z]+"
 _BROWSER_HEADER_LIST = re.compile(f"{_LOWER_TOKEN}(?:,{_LOWER_TOKEN})*")
 
 StrList = Union[Collection[str], None]
+# A preflight's origin, method, requested headers and private network, and the route's
+# methods: all its answer depends on.
+PreflightKey = Tuple[str, str, Optional[str], Optional[str], AbstractSet[str]]
+# How many preflight answers a policy keeps.
+MAX_PREFLIGHTS = 1_000
 
 
 class Answer:
@@ -174,6 +179,7 @@ class CORSPolicy:
         "_no_origin_answer",
         "_origins",
         "_preflight_vary",
+        "_preflights",
         "_wildcard_answer",
         "allow_all_origins",
         "allow_credentials",
@@ -269,7 +275,11 @@ class CORSPolicy:
         }
         # The answers for other origins, decided on their first request and kept (bounded):
         # a pattern's, the regex's or a refusal; allow_origin_func's for its TTL.
-        self._decided: Remembered[Answer] = Remembered()
+        self._decided: Remembered[str, Answer] = Remembered()
+        # The answers to the preflights of listed origins, by everything they depend on:
+        # the same request costs one lookup the next time (bounded: a flood of made-up
+        # header lists turns it over).
+        self._preflights: Remembered[PreflightKey, Answer] = Remembered(MAX_PREFLIGHTS)
         self._function = None
         if function is not None:
             self._function = OriginFunction(function, self.allow_origin_func_ttl, self._answer)
@@ -345,12 +355,28 @@ class CORSPolicy:
         ``-Request-Headers`` and ``-Request-Private-Network`` as sent, and, when
         ``methods_from_route`` is true, the methods the requested route serves.
         """
+        if type(route_methods) is not frozenset:  # a key: hashable
+            route_methods = frozenset(route_methods)
+        key = (origin, method, request_headers, private_network, route_methods)
+        answer = self._preflights.decided.get(key)
+        if answer is not None:
+            return answer
         granted = self._exact_grants.get(origin)
-        if granted is None:
-            refusal = self.actual(origin).refusal
-            if refusal is not None:
-                return self._refuse_preflight(refusal)
-            granted = self._origin_headers(origin)
+        if granted is not None:
+            return self._preflights.remember(key, self._preflight(granted, *key[1:]))
+        refusal = self.actual(origin).refusal
+        if refusal is not None:
+            return self._refuse_preflight(refusal)
+        return self._preflight(self._origin_headers(origin), *key[1:])
+
+    def _preflight(
+        self,
+        granted: Tuple[Tuple[str, str], ...],
+        method: str,
+        request_headers: Optional[str],
+        private_network: Optional[str],
+        route_methods: AbstractSet[str],
+    ) -> Answer:
         if not self._allows_method(method, route_methods):
             return self._refuse_preflight(f"method {loggable(method)} is not allowed")
         names: Tuple[str, ...] = ()

@@ -243,6 +243,11 @@ PolicyByMethod = Dict[str, Optional[CORSPolicy]]
 SINK_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 
+# A template's entry: its resource, {method: policy}, the policy of any other method, and
+# the methods Falcon serves there.
+RouteEntry = Tuple[object, PolicyByMethod, Optional[CORSPolicy], FrozenSet[str]]
+
+
 class RoutePolicies:
     """Every route and sink of one router with its policy, for one configuration.
 
@@ -273,7 +278,7 @@ class RoutePolicies:
                 templates.setdefault(_handler(route, method, responder), []).append(
                     route.template or ""
                 )
-        by_template: Dict[str, Tuple[object, PolicyByMethod, Optional[CORSPolicy]]] = {}
+        by_template: Dict[str, RouteEntry] = {}
         for route in routes:
             by_method = {
                 method: self._policy_of(responder, templates[_handler(route, method, responder)])
@@ -282,7 +287,7 @@ class RoutePolicies:
             # A method no function serves (Falcon answers it 400 by itself): the patterns
             # on the resource's templates, as for Falcon's own 405.
             unserved = self._policy_of(None, templates[_route_key(route)])
-            by_template[route.template or ""] = (route.resource, by_method, unserved)
+            by_template[route.template or ""] = (route.resource, by_method, unserved, route.methods)
         # template -> (its resource, {method: policy}, the policy of any other method):
         # what a response looks up.
         self.by_template = by_template
@@ -296,7 +301,7 @@ class RoutePolicies:
             and not paths.patterns
             and all(
                 policy is default
-                for _, by_method, _ in by_template.values()
+                for _, by_method, _, _ in by_template.values()
                 for policy in by_method.values()
             )
             and all(policy is default or policy is INHERIT for _, policy, _ in self._sinks)

@@ -212,6 +212,26 @@ def test_routes_added_after_requests_are_served_are_found(kind: str) -> None:
     assert "PUT" in (allowed_methods(preflight(app, "/later", "PUT")) or [])
 
 
+def test_a_sink_added_after_requests_are_served_keeps_its_own_policy(kind: str) -> None:
+    """Falcon's add_sink leaves the router as it was: the sink's policy must still count."""
+    app = build(kind)
+    assert get(app, "/private/x", Origin=ORIGIN).headers["access-control-allow-origin"]
+
+    @route_policy(None)
+    def private(req: Any, resp: Any) -> None:
+        resp.media = "private"
+
+    @route_policy(None)
+    async def private_async(req: Any, resp: Any) -> None:
+        private(req, resp)
+
+    app.add_sink(private_async if kind == "asgi" else private, "/private")
+    answered = get(app, "/private/x", Origin=ORIGIN)
+    assert answered.json == "private"
+    assert "access-control-allow-origin" not in answered.headers
+    assert allowed_methods(preflight(app, "/private/x", "PUT")) is None
+
+
 def test_a_plain_options_gets_the_routes_methods(kind: str) -> None:
     response = testing.TestClient(build(kind)).simulate_options(
         "/items", headers={"Origin": ORIGIN}

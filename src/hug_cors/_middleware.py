@@ -101,8 +101,9 @@ class _Settings(NamedTuple):
         return settings
 
 
-# A router snapshot, the configuration, and the policy of each route under it.
-Compiled = Tuple[RouterSnapshot, _Settings, RoutePolicies]
+# A router snapshot, the configuration, the policy of each route under it, and the app's
+# sinks as they were (Falcon's add_sink leaves the router as it is).
+Compiled = Tuple[RouterSnapshot, _Settings, RoutePolicies, List[Any]]
 
 
 class CORSMiddleware:
@@ -289,7 +290,7 @@ class CORSMiddleware:
         self, req: falcon.Request, resp: falcon.Response, env: Mapping[str, str]
     ) -> None:
         settings = self._settings
-        snapshot, _, table = self._current(settings)
+        snapshot, _, table, _ = self._current(settings)
         method = env[REQUEST_METHOD]
         path = req.path
         # The route says which methods it serves, and whose policy applies.
@@ -325,7 +326,7 @@ class CORSMiddleware:
             return  # not from a browser: curl, a server, a mobile app
         settings = self._settings
         policy: Optional[CORSPolicy] = settings.policy
-        snapshot, _, table = self._current(settings)
+        snapshot, _, table, _ = self._current(settings)
         if not table.uniform:  # the policy of the function the request would reach
             policy = table.for_path(req.path, snapshot.find(req.path, req), req.method)
         refusal = cross_origin_write(policy, req.method, fetch_site, origin, env.get(HOST))
@@ -370,7 +371,7 @@ class CORSMiddleware:
         if entry is not None and entry[0] is resource:
             policy = entry[1].get(method, INHERIT)
         if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
-            snapshot, _, table = self._current(settings)
+            snapshot, _, table, _ = self._current(settings)
             if resource is not None:
                 policy = table.for_resource(resource, req.uri_template, method, req.path)
             else:
@@ -434,22 +435,32 @@ class CORSMiddleware:
         """The router as it is now, and the policy of each of its routes under ``settings``;
         compiled again only when the routes or the configuration changed."""
         snapshot = self._routes.current()
+        app = self._falcon_app()
+        sinks: List[Any] = [] if app is None else app._sinks
         compiled = self._compiled
-        if compiled is None or compiled[0] is not snapshot or compiled[1] is not settings:
+        if (
+            compiled is None
+            or compiled[0] is not snapshot
+            or compiled[1] is not settings
+            or compiled[3] != sinks
+        ):
             table = RoutePolicies(
-                all_routes(snapshot.router), self._sinks(), settings.policy, settings.paths
+                all_routes(snapshot.router), self._sinks(sinks), settings.policy, settings.paths
             )
-            compiled = (snapshot, settings, table)
+            compiled = (snapshot, settings, table, list(sinks))
             object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
         return compiled
 
-    def _sinks(self) -> List[Sink]:
-        """The sinks of the Falcon app (for hug, the one it built last), in the order
-        Falcon tries them."""
+    def _falcon_app(self) -> Any:
+        """The Falcon app served (for hug, the one it built last), or None for a router."""
+        if _is_falcon_app(self._api):
+            return self._api
+        return getattr(getattr(self._api, "http", None), "falcon", None)
+
+    def _sinks(self, app_sinks: List[Any]) -> List[Sink]:
+        """The app's sinks (``app._sinks``: none known for a router), in the order Falcon
+        tries them."""
         http: Any = getattr(self._api, "http", None)
-        app = self._api if _is_falcon_app(self._api) else getattr(http, "falcon", None)
-        if app is None:
-            return []  # a plain Falcon router: its app's sinks are not known
         declared, not_found = {}, None
         if http is not None:  # hug adds "(?P<path>.*)" to the URL a sink was declared at
             declared = {
@@ -459,7 +470,7 @@ class CORSMiddleware:
             }
             not_found = getattr(http, "_not_found", None)
         found = []
-        for prefix, sink, *_ in app._sinks:  # Falcon 3 and later add whether it is async
+        for prefix, sink, *_ in app_sinks:  # Falcon 3 and later add whether it is async
             url = declared.get(id(sink), prefix.pattern)
             found.append(Sink(prefix, sink, sink_templates(url), sink is not_found))
         return found

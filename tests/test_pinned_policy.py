@@ -164,6 +164,24 @@ def test_a_flood_of_preflights_keeps_a_bounded_number_of_answers() -> None:
     assert dict(answer.headers)["Access-Control-Allow-Headers"] == "x-made-up-1"
 
 
+def test_preflights_with_long_made_up_values_keep_nothing() -> None:
+    """A client can send a listed Origin with huge header lists (a server allows header
+    lines of many KB): those answers are not kept, so the policy's memory stays small."""
+    import tracemalloc
+
+    policy = CORSPolicy(allow_origins=[ORIGIN])
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        for n in range(1_000):  # 1,000 lists of ~4,000 characters: 4 MB if kept
+            names = ",".join(f"x-{n}-{k}" for k in range(400))[:4000].rstrip(",-")
+            assert policy.preflight(ORIGIN, "POST", names).refusal is None
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 512 * 1024, f"{after - before} bytes more"
+
+
 def test_a_non_standard_method_keeps_its_case_and_is_matched_case_sensitively() -> None:
     policy = CORSPolicy(allow_origins=[ORIGIN], allow_methods=["purge"])
     assert policy.allow_methods == ("purge",)

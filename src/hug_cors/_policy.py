@@ -91,8 +91,10 @@ StrList = Union[Collection[str], None]
 # A preflight's origin, method, requested headers and private network, and the route's
 # methods: all its answer depends on.
 PreflightKey = Tuple[str, str, Optional[str], Optional[str], AbstractSet[str]]
-# How many preflight answers a policy keeps.
+# How many preflight answers a policy keeps, and the longest method, header list and
+# private-network value, together, of a preflight whose answer is kept: ~1 MB at most.
 MAX_PREFLIGHTS = 1_000
+MAX_KEPT_VALUES = 1_024
 
 
 class Answer:
@@ -363,7 +365,11 @@ class CORSPolicy:
             return answer
         granted = self._exact_grants.get(origin)
         if granted is not None:
-            return self._preflights.remember(key, self._preflight(granted, *key[1:]))
+            answer = self._preflight(granted, *key[1:])
+            # A request's own values are kept only if short: a client may send a listed
+            # Origin with a thousand huge made-up header lists.
+            sent = len(method) + len(request_headers or "") + len(private_network or "")
+            return self._preflights.remember(key, answer) if sent <= MAX_KEPT_VALUES else answer
         refusal = self.actual(origin).refusal
         if refusal is not None:
             return self._refuse_preflight(refusal)

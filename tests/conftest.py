@@ -4,9 +4,8 @@ and the ``api`` fixture (the helpers the tests share are in ``helpers.py``)."""
 from __future__ import annotations
 
 import os
-from typing import List
+from typing import Any, List
 
-import hug
 import pytest
 from hypothesis import settings
 
@@ -42,6 +41,6 @@ collect_ignore = [
 
 
 @pytest.fixture
-def api() -> hug.API:
+def api() -> Any:
     """The usual configuration: one front end, credentialed, a few headers."""
     return build_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=600)

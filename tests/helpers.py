@@ -8,7 +8,6 @@ import os
 from typing import Any, Callable, Dict, Optional, Type
 
 import falcon
-import hug
 import pytest
 
 from hug_cors import CORSConfigurationError, CORSMiddleware
@@ -52,13 +51,15 @@ OTHER_ORIGIN = "https://evil.example"
 _names = itertools.count()
 
 
-def build_api(middleware_class: Any = CORSMiddleware, **config: Any) -> hug.API:
+def build_api(middleware_class: Any = CORSMiddleware, **config: Any) -> Any:
     """A fresh hug API with ``middleware_class(api, **config)`` and these routes:
 
     GET, POST /demo; GET, PUT, DELETE /demo/{id}; GET /missing (raises 404);
     GET /broken (returns 500); GET /moved (302 to /demo); GET /vary (sets its own
     Vary); GET /count (sets X-Total-Count); GET /private (hug basic authentication).
     """
+    import hug  # here, so that the plain Falcon environments (no hug) can import this module
+
     api = hug.API(f"hug_cors_test_{next(_names)}")
     if middleware_class is not None:
         api.http.add_middleware(middleware_class(api, **config))
@@ -116,11 +117,13 @@ def build_api(middleware_class: Any = CORSMiddleware, **config: Any) -> hug.API:
 
 
 def call(
-    api: hug.API, method: str, path: str = "/demo", headers: Optional[Dict[str, str]] = None
+    api: Any, method: str, path: str = "/demo", headers: Optional[Dict[str, str]] = None
 ) -> Any:
     """One request through hug's own test helper; the result has ``.status``,
     ``.headers`` (a list of pairs, repeats kept), ``.headers_dict`` and ``.data``
     (None for an empty body)."""
+    import hug
+
     response = hug.test.call(method, api, path, headers=dict(headers or {}))
     response.data = getattr(response, "data", None)
     return response

@@ -3,13 +3,14 @@ and the ``api`` fixture (the helpers the tests share are in ``helpers.py``)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any, List
 
 import pytest
 from hypothesis import settings
 
-from tests.helpers import ORIGIN, UNDER_MUTATION, build_api, examples
+from tests.helpers import FRAMEWORKS, ORIGIN, UNDER_MUTATION, MakeApi, build_app, examples
 
 # In CI, hypothesis searches the same examples on every run: a failure it finds there
 # reproduces, instead of coming and going with the random seed.
@@ -40,7 +41,21 @@ collect_ignore = [
 ]
 
 
+@pytest.fixture(scope="session", params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest) -> str:
+    """The kind of app a test builds: ``"hug"``, or plain Falcon's ``"falcon-wsgi"`` and
+    ``"falcon-asgi"``, as this environment has (each test runs once per kind)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def make_api(framework: str) -> MakeApi:
+    """``make_api(**config)``: the suite's routes (``tests.helpers.build_api``) in an app
+    of the :func:`framework` kind, with the middleware configured so."""
+    return functools.partial(build_app, framework)
+
+
 @pytest.fixture
-def api() -> Any:
+def api(make_api: MakeApi) -> Any:
     """The usual configuration: one front end, credentialed, a few headers."""
-    return build_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=600)
+    return make_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], max_age=600)

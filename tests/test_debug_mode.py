@@ -11,7 +11,7 @@ from hug_cors import CORSConfigurationTypeError
 from tests.helpers import (
     ORIGIN,
     OTHER_ORIGIN,
-    build_api,
+    MakeApi,
     call,
     configuration_error,
     cors_headers,
@@ -19,8 +19,8 @@ from tests.helpers import (
 )
 
 
-def test_debug_is_off_by_default() -> None:
-    refused = preflight(build_api(allow_origins=[ORIGIN]), origin=OTHER_ORIGIN)
+def test_debug_is_off_by_default(make_api: MakeApi) -> None:
+    refused = preflight(make_api(allow_origins=[ORIGIN]), origin=OTHER_ORIGIN)
     assert refused.status == "200 OK"
     assert "hug-cors-refused" not in refused.headers_dict
     assert refused.data is None
@@ -28,9 +28,10 @@ def test_debug_is_off_by_default() -> None:
 
 
 def test_a_refused_preflight_says_why_in_a_header_and_a_json_body(
+    make_api: MakeApi,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], debug=True)
+    api = make_api(allow_origins=[ORIGIN], allow_headers=["X-Token"], debug=True)
     with caplog.at_level(logging.WARNING, logger="hug_cors"):
         refused = preflight(api, "/demo/1", "PUT", headers="x-token, x-trace-id")
     assert refused.status == "200 OK"
@@ -45,8 +46,8 @@ def test_a_refused_preflight_says_why_in_a_header_and_a_json_body(
     ]
 
 
-def test_a_refused_actual_request_says_why_in_a_header() -> None:
-    api = build_api(allow_origins=[ORIGIN], debug=True)
+def test_a_refused_actual_request_says_why_in_a_header(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], debug=True)
     response = call(api, "GET", "/demo", {"Origin": OTHER_ORIGIN})
     assert response.status == "200 OK"
     assert response.headers_dict["hug-cors-refused"] == (
@@ -55,8 +56,8 @@ def test_a_refused_actual_request_says_why_in_a_header() -> None:
     assert "access-control-allow-origin" not in response.headers_dict
 
 
-def test_an_allowed_request_is_unchanged_by_debug_mode() -> None:
-    plain, debug = build_api(allow_origins=[ORIGIN]), build_api(allow_origins=[ORIGIN], debug=True)
+def test_an_allowed_request_is_unchanged_by_debug_mode(make_api: MakeApi) -> None:
+    plain, debug = make_api(allow_origins=[ORIGIN]), make_api(allow_origins=[ORIGIN], debug=True)
     for api in (plain, debug):
         allowed = preflight(api)
         assert allowed.status == "200 OK"
@@ -65,8 +66,8 @@ def test_an_allowed_request_is_unchanged_by_debug_mode() -> None:
     assert preflight(plain).headers == preflight(debug).headers
 
 
-def test_the_debug_header_never_carries_what_a_header_cannot() -> None:
-    api = build_api(allow_origins=[ORIGIN], debug=True)
+def test_the_debug_header_never_carries_what_a_header_cannot(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], debug=True)
     response = call(api, "GET", "/demo", {"Origin": "https://\u00e9vil.example\x7f" + "x" * 300})
     reason = response.headers_dict["hug-cors-refused"]
     assert reason.isascii()
@@ -74,5 +75,5 @@ def test_the_debug_header_never_carries_what_a_header_cannot() -> None:
     assert len(reason) < 200
 
 
-def test_debug_must_be_a_bool() -> None:
-    configuration_error(lambda: build_api(debug="yes"), "debug", "yes", CORSConfigurationTypeError)
+def test_debug_must_be_a_bool(make_api: MakeApi) -> None:
+    configuration_error(lambda: make_api(debug="yes"), "debug", "yes", CORSConfigurationTypeError)

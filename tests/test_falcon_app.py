@@ -2,16 +2,13 @@
 ``falcon.asgi.App``), without hug: ``app.add_middleware(CORSMiddleware(app, ...))``. Each
 test runs against both kinds of app, the same resources serving both.
 
-It runs in the tox environments of Falcon 3.1 and 4 (``pytest --noconftest``: hug is not
-installed there, and the suite's conftest and helpers import it), and is skipped on Falcon
-2.0, whose apps take no middleware once built (``tests/test_plain_falcon.py`` covers its
-routers).
+It runs in the tox environments of Falcon 3.1 and 4 (hug is not installed there), and is
+skipped on Falcon 2.0, whose apps take no middleware once built
+(``tests/test_plain_falcon.py`` covers its routers).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -24,6 +21,7 @@ from hypothesis import strategies as st
 
 from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, route_policy
 from hug_cors._route_index import RouteIndex
+from tests.helpers import for_asgi, new_falcon_app
 from tests.stress.support import (
     HOST,
     RawConnection,
@@ -79,24 +77,6 @@ class Admin:
         resp.media = {"admin": True}
 
 
-def for_asgi(resource_class: Any) -> Any:
-    """``resource_class`` with coroutine responders, as ``falcon.asgi.App`` requires."""
-
-    def coroutine(function: Any) -> Any:
-        @functools.wraps(function)  # keeps the mark of route_policy
-        async def responder(*args: Any, **kwargs: Any) -> Any:
-            return function(*args, **kwargs)
-
-        return responder
-
-    responders = {
-        name: coroutine(function)
-        for name, function in vars(resource_class).items()
-        if name.startswith("on_")
-    }
-    return type(resource_class.__name__, (resource_class,), responders)
-
-
 def sink(req: Any, resp: Any) -> None:
     resp.media = {"sink": req.path}
 
@@ -111,9 +91,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 def new_app(kind: str) -> Any:
-    if kind == "wsgi":
-        return falcon.App()
-    return importlib.import_module("falcon.asgi").App()  # not in Falcon 2.0 (skipped there)
+    return new_falcon_app(asgi=kind == "asgi")
 
 
 def build(kind: str, **config: Any) -> Any:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, List
+from typing import Any
 
-import hug
 import pytest
 
-from hug_cors import CORSMiddleware
-from tests.helpers import ORIGIN, OTHER_ORIGIN, build_api, call, cors_headers, preflight
+from tests.helpers import ORIGIN, OTHER_ORIGIN, MakeApi, call, cors_headers, preflight
 
 PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
@@ -34,24 +32,8 @@ def test_a_preflight_is_answered_by_the_middleware_with_200_and_an_empty_body(ap
     }
 
 
-def test_a_preflight_never_runs_the_users_function() -> None:
-    calls: List[str] = []
-    api = hug.API("preflight_never_runs_handler")
-    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN]))
-
-    @hug.options("/tracked", api=api)
-    def tracked() -> str:
-        calls.append("options")
-        return "ran"
-
-    assert preflight(api, "/tracked", "GET").status == "200 OK"
-    assert calls == []
-    assert call(api, "OPTIONS", "/tracked").data == "ran"  # a plain OPTIONS does reach it
-    assert calls == ["options"]
-
-
-def test_a_preflight_to_a_route_protected_by_hug_authentication_succeeds() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_headers=["Authorization"])
+def test_a_preflight_to_a_route_protected_by_authentication_succeeds(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_headers=["Authorization"])
     response = preflight(api, "/private", "GET", headers="Authorization")
     assert response.status == "200 OK"
     assert cors_headers(response)["access-control-allow-origin"] == ORIGIN
@@ -74,8 +56,8 @@ def test_a_preflight_to_a_path_with_no_route_is_answered_not_raised(api: Any) ->
         {"Access-Control-Request-Method": "PUT"},  # no Origin: not a CORS preflight
     ],
 )
-def test_an_options_without_both_headers_reaches_the_app(headers: dict) -> None:
-    api = build_api(allow_origins=[ORIGIN])
+def test_an_options_without_both_headers_reaches_the_app(make_api: MakeApi, headers: dict) -> None:
+    api = make_api(allow_origins=[ORIGIN])
     response = call(api, "OPTIONS", "/demo", headers)
     assert response.status == "200 OK"
     assert response.headers_dict["allow"] == "GET, OPTIONS, POST"
@@ -90,13 +72,12 @@ def test_an_options_without_both_headers_reaches_the_app(headers: dict) -> None:
     [
         ("/demo", "GET, OPTIONS, POST"),
         ("/demo/1", "DELETE, GET, OPTIONS, PUT"),
-        ("/v1/demo/1", "DELETE, GET, OPTIONS, PUT"),
     ],
 )
 def test_by_default_a_preflight_allows_the_methods_the_route_serves(
     api: Any, path: str, methods: str
 ) -> None:
-    allowed = cors_headers(preflight(api, path, "DELETE" if "1" in path else "POST"))
+    allowed = cors_headers(preflight(api, path, "DELETE" if path != "/demo" else "POST"))
     assert allowed["access-control-allow-methods"] == methods
 
 
@@ -104,87 +85,42 @@ def test_a_method_the_route_does_not_serve_is_refused(api: Any) -> None:
     assert cors_headers(preflight(api, "/demo", "DELETE")) == {}
 
 
-# A sink (hug.sink) serves every method: Falcon hands it every request under its prefix.
-
-SINK_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
-
-
-def sink_api(**config: Any) -> Any:
-    """``/files`` is a sink that says which method reached it; ``/files/list`` a GET route
-    under its prefix (Falcon tries routes first: the sink never sees that path)."""
-    api = hug.API(f"sink_preflights_{len(config)}_{sorted(config)}")
-    api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN], **config))
-    hug.sink("/files", api=api)(lambda request: request.method)
-    hug.get("/files/list", api=api)(lambda: ["a.txt"])
-    return api
-
-
-@pytest.mark.parametrize("method", SINK_METHODS.split(", "))
-def test_a_preflight_to_a_sink_may_ask_for_any_method_the_sink_then_serves(method: str) -> None:
-    """Differential: what the preflight allows is what Falcon then hands the sink."""
-    api = sink_api()
-    allowed = cors_headers(preflight(api, "/files/report.pdf", method))
-    assert allowed["access-control-allow-methods"] == SINK_METHODS
-    response = call(api, method, "/files/report.pdf", {"Origin": ORIGIN})
-    assert response.status == "200 OK"
-    if method != "HEAD":
-        assert response.data == method  # the sink ran
-    assert cors_headers(response)["access-control-allow-origin"] == ORIGIN
-
-
-def test_a_route_under_a_sinks_prefix_keeps_its_own_methods() -> None:
-    api = sink_api()
-    assert cors_headers(preflight(api, "/files/list", "PUT")) == {}
-    assert call(api, "PUT", "/files/list", {"Origin": ORIGIN}).status == "405 Method Not Allowed"
-    listed = cors_headers(preflight(api, "/files/list", "GET"))["access-control-allow-methods"]
-    assert listed == "GET, OPTIONS"
-
-
-def test_a_path_no_route_or_sink_serves_still_serves_no_method() -> None:
-    api = sink_api()
-    assert cors_headers(preflight(api, "/nothing", "PUT")) == {}  # hug's not-found handler
-
-
-def test_listed_methods_hold_for_sinks_too() -> None:
-    api = sink_api(allow_methods=["PUT"])
-    assert cors_headers(preflight(api, "/files/a", "PUT"))["access-control-allow-methods"] == "PUT"
-    assert cors_headers(preflight(api, "/files/a", "DELETE")) == {}
-
-
-def test_method_matching_is_case_sensitive() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["PUT"])
+def test_method_matching_is_case_sensitive(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["PUT"])
     assert cors_headers(preflight(api, method="PUT"))["access-control-allow-methods"] == "PUT"
     assert cors_headers(preflight(api, method="put")) == {}
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
-def test_safelisted_methods_always_pass(method: str) -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["PUT"])
+def test_safelisted_methods_always_pass(make_api: MakeApi, method: str) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["PUT"])
     assert cors_headers(preflight(api, "/demo/1", method))["access-control-allow-origin"] == ORIGIN
 
 
-def test_configured_methods_are_sent_as_configured_lower_case_standard_ones_normalised() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["put", "patch", "PROPFIND"])
+def test_configured_methods_are_sent_as_configured_lower_case_standard_ones_normalised(
+    make_api: MakeApi,
+) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["put", "patch", "PROPFIND"])
     for method in ("PUT", "PATCH", "PROPFIND"):
         allowed = cors_headers(preflight(api, method=method))
         assert allowed["access-control-allow-methods"] == "PUT, PATCH, PROPFIND"
     assert cors_headers(preflight(api, method="propfind")) == {}
 
 
-def test_wildcard_methods_without_credentials_answer_star() -> None:
-    api = build_api(allow_methods=["*"])
+def test_wildcard_methods_without_credentials_answer_star(make_api: MakeApi) -> None:
+    api = make_api(allow_methods=["*"])
     assert cors_headers(preflight(api, method="PURGE"))["access-control-allow-methods"] == "*"
 
 
-def test_wildcard_methods_with_credentials_echo_the_requested_method() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["*"])
+def test_wildcard_methods_with_credentials_echo_the_requested_method(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["*"])
     allowed = cors_headers(preflight(api, method="PURGE"))
     assert allowed["access-control-allow-methods"] == "PURGE"
     assert allowed["access-control-allow-credentials"] == "true"
 
 
-def test_a_malformed_requested_method_is_refused_not_echoed() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["*"])
+def test_a_malformed_requested_method_is_refused_not_echoed(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["*"])
     assert cors_headers(preflight(api, method="PUT DELETE")) == {}
 
 
@@ -217,8 +153,8 @@ def test_the_browsers_bare_comma_form_reads_like_any_other(
     assert cors_headers(preflight(api, headers=requested))["access-control-allow-headers"] == echoed
 
 
-def test_an_oversized_list_in_the_browsers_form_is_refused() -> None:
-    api = build_api(allow_origins=[ORIGIN])
+def test_an_oversized_list_in_the_browsers_form_is_refused(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN])
     requested = ",".join(f"x-header-{n}" for n in range(400))
     assert cors_headers(preflight(api, headers=requested)) == {}
 
@@ -246,33 +182,35 @@ def test_the_safelisted_header_names_are_always_allowed(api: Any) -> None:
         "x-token, " + ", ".join(f"x-header-{n}" for n in range(400)),  # oversized
     ],
 )
-def test_a_malformed_or_oversized_header_list_is_refused_not_echoed(requested: str) -> None:
-    api = build_api(allow_origins=[ORIGIN])  # allow_headers=None echoes any valid name
+def test_a_malformed_or_oversized_header_list_is_refused_not_echoed(
+    make_api: MakeApi, requested: str
+) -> None:
+    api = make_api(allow_origins=[ORIGIN])  # allow_headers=None echoes any valid name
     assert cors_headers(preflight(api, headers=requested)) == {}
 
 
-def test_by_default_any_well_formed_header_is_allowed_and_echoed() -> None:
-    api = build_api(allow_origins=[ORIGIN])
+def test_by_default_any_well_formed_header_is_allowed_and_echoed(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN])
     allowed = cors_headers(preflight(api, headers="X-Anything, Authorization"))
     assert allowed["access-control-allow-headers"] == "x-anything, authorization"
 
 
-def test_wildcard_headers_without_credentials_answer_star_which_never_covers_authorization() -> (
-    None
-):
-    api = build_api(allow_headers=["*"])
+def test_wildcard_headers_without_credentials_answer_star_which_never_covers_authorization(
+    make_api: MakeApi,
+) -> None:
+    api = make_api(allow_headers=["*"])
     assert cors_headers(preflight(api, headers="x-a, x-b"))["access-control-allow-headers"] == "*"
     assert cors_headers(preflight(api, headers="x-a, authorization")) == {}
 
 
-def test_authorization_listed_beside_the_wildcard_is_allowed() -> None:
-    api = build_api(allow_headers=["*", "Authorization"])
+def test_authorization_listed_beside_the_wildcard_is_allowed(make_api: MakeApi) -> None:
+    api = make_api(allow_headers=["*", "Authorization"])
     allowed = cors_headers(preflight(api, headers="x-a, authorization"))
     assert allowed["access-control-allow-headers"] == "*, authorization"
 
 
-def test_wildcard_headers_with_credentials_echo_the_validated_names() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_headers=["*"])
+def test_wildcard_headers_with_credentials_echo_the_validated_names(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_headers=["*"])
     allowed = cors_headers(preflight(api, headers="X-A, X-B"))
     assert allowed["access-control-allow-headers"] == "x-a, x-b"
     assert cors_headers(preflight(api, headers="x-a, authorization")) == {}
@@ -281,19 +219,21 @@ def test_wildcard_headers_with_credentials_echo_the_validated_names() -> None:
 # Max age, private network access
 
 
-def test_max_age_is_sent_only_when_set() -> None:
-    assert "access-control-max-age" not in cors_headers(preflight(build_api()))
-    assert cors_headers(preflight(build_api(max_age=0)))["access-control-max-age"] == "0"
+def test_max_age_is_sent_only_when_set(make_api: MakeApi) -> None:
+    assert "access-control-max-age" not in cors_headers(preflight(make_api()))
+    assert cors_headers(preflight(make_api(max_age=0)))["access-control-max-age"] == "0"
 
 
-def test_private_network_access_is_granted_only_when_enabled_allowed_and_requested() -> None:
-    enabled = build_api(allow_origins=[ORIGIN], allow_private_network=True)
+def test_private_network_access_is_granted_only_when_enabled_allowed_and_requested(
+    make_api: MakeApi,
+) -> None:
+    enabled = make_api(allow_origins=[ORIGIN], allow_private_network=True)
     asked = {"Access-Control-Request-Private-Network": "true"}
     granted = cors_headers(preflight(enabled, **asked))
     assert granted["access-control-allow-private-network"] == "true"
     assert "access-control-allow-private-network" not in cors_headers(preflight(enabled))
     assert cors_headers(preflight(enabled, origin=OTHER_ORIGIN, **asked)) == {}
-    disabled = build_api(allow_origins=[ORIGIN])
+    disabled = make_api(allow_origins=[ORIGIN])
     assert cors_headers(preflight(disabled, **asked)) == {}
 
 
@@ -338,11 +278,11 @@ def test_every_preflight_varies_on_origin_and_the_request_headers(api: Any) -> N
     assert preflight(api, origin=OTHER_ORIGIN).headers_dict["vary"] == PREFLIGHT_VARY
 
 
-def test_a_wildcard_preflight_does_not_vary_on_origin() -> None:
-    assert preflight(build_api()).headers_dict["vary"] == PREFLIGHT_VARY.replace("Origin, ", "", 1)
+def test_a_wildcard_preflight_does_not_vary_on_origin(make_api: MakeApi) -> None:
+    assert preflight(make_api()).headers_dict["vary"] == PREFLIGHT_VARY.replace("Origin, ", "", 1)
 
 
-def test_a_wildcard_never_echoes_an_oversized_method() -> None:
-    api = build_api(allow_origins=[ORIGIN], allow_methods=["*"])
+def test_a_wildcard_never_echoes_an_oversized_method(make_api: MakeApi) -> None:
+    api = make_api(allow_origins=[ORIGIN], allow_methods=["*"])
     assert cors_headers(preflight(api, method="P" * 64))["access-control-allow-methods"] == "P" * 64
     assert cors_headers(preflight(api, method="P" * 65)) == {}

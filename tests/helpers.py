@@ -16,7 +16,7 @@ import importlib.util
 import itertools
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional, Type
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type
 
 import falcon
 import pytest
@@ -150,6 +150,17 @@ def build_app(framework: str, middleware_class: Any = CORSMiddleware, **config: 
     for template, resource_class in ROUTES.items():
         app.add_route(template, (for_asgi(resource_class) if asgi else resource_class)())
     return app
+
+
+def build_with_middleware(make_api: MakeApi, **config: Any) -> Tuple[Any, CORSMiddleware]:
+    """``make_api(**config)``'s app, and its middleware (for ``configure()``)."""
+    made: List[CORSMiddleware] = []
+
+    def middleware(app: Any, **config: Any) -> CORSMiddleware:
+        made.append(CORSMiddleware(app, **config))
+        return made[0]
+
+    return make_api(middleware, **config), made[0]
 
 
 def new_falcon_app(asgi: bool) -> Any:

@@ -28,7 +28,8 @@ from hug_cors import (
 from hug_cors._origins import MAX_DECISIONS
 from tests.helpers import (
     ORIGIN,
-    build_api,
+    MakeApi,
+    build_with_middleware,
     call,
     configuration_error,
     cors_headers,
@@ -60,9 +61,9 @@ def allowed_origin(api: Any, origin: str) -> Any:
     )
 
 
-def test_the_function_allows_the_origins_the_lists_do_not() -> None:
+def test_the_function_allows_the_origins_the_lists_do_not(make_api: MakeApi) -> None:
     tenants = Tenants(TENANT)
-    api = build_api(allow_origins=[ORIGIN], allow_origin_func=tenants)
+    api = make_api(allow_origins=[ORIGIN], allow_origin_func=tenants)
     answered = cors_headers(call(api, "GET", "/demo", {"Origin": TENANT}))
     assert answered == {
         "access-control-allow-origin": TENANT,
@@ -76,10 +77,10 @@ def test_the_function_allows_the_origins_the_lists_do_not() -> None:
     assert tenants.asked == [TENANT, STRANGER]  # never for a listed origin; each once
 
 
-def test_the_function_alone_allows_no_other_origin() -> None:
+def test_the_function_alone_allows_no_other_origin(make_api: MakeApi) -> None:
     """Without allow_origins, the function is the whole list (not "*")."""
     tenants = Tenants(TENANT)
-    api = build_api(allow_origin_func=tenants)
+    api = make_api(allow_origin_func=tenants)
     assert allowed_origin(api, TENANT) == TENANT
     assert allowed_origin(api, STRANGER) is None
 
@@ -218,12 +219,13 @@ def test_one_origin_asked_by_many_threads_at_once_is_asked_once() -> None:
 
 
 def test_a_function_that_raises_refuses_logs_and_never_becomes_a_500(
+    make_api: MakeApi,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(origin: str) -> bool:
         raise ConnectionError("the database is down")
 
-    api = build_api(allow_origin_func=broken, debug=True)
+    api = make_api(allow_origin_func=broken, debug=True)
     with caplog.at_level(logging.WARNING, logger="hug_cors"):
         response = call(api, "GET", "/demo", {"Origin": TENANT})
         refused_preflight = preflight(api, origin=TENANT)
@@ -261,14 +263,14 @@ def test_none_is_a_quiet_refusal(caplog: pytest.LogCaptureFixture) -> None:
     assert caplog.records == []
 
 
-def test_debug_mode_and_explain_say_the_function_decided() -> None:
+def test_debug_mode_and_explain_say_the_function_decided(make_api: MakeApi) -> None:
     tenants = Tenants(TENANT)
-    api = build_api(allow_origin_func=tenants, debug=True)
+    api = make_api(allow_origin_func=tenants, debug=True)
     refused = call(api, "GET", "/demo", {"Origin": STRANGER})
     assert refused.headers_dict["hug-cors-refused"] == (
         f"origin '{STRANGER}' is not allowed (allow_origin_func refused it)"
     )
-    cors = CORSMiddleware(build_api(), allow_origin_func=tenants, allow_origin_func_ttl=30)
+    cors = CORSMiddleware(make_api(), allow_origin_func=tenants, allow_origin_func_ttl=30)
     allowed = explain(cors, TENANT)
     assert allowed.allowed
     assert f"allow_origin_func allows '{TENANT}' (each process keeps that for 30 s)." in (
@@ -282,10 +284,9 @@ def test_debug_mode_and_explain_say_the_function_decided() -> None:
     )
 
 
-def test_configure_swaps_the_function_and_forgets_its_decisions() -> None:
+def test_configure_swaps_the_function_and_forgets_its_decisions(make_api: MakeApi) -> None:
     first, second = Tenants(TENANT), Tenants()
-    api = build_api(allow_origin_func=first)
-    middleware = api.http.middleware[0]
+    api, middleware = build_with_middleware(make_api, allow_origin_func=first)
     assert allowed_origin(api, TENANT) == TENANT
     middleware.configure(allow_origin_func=second)
     assert allowed_origin(api, TENANT) is None
@@ -295,10 +296,10 @@ def test_configure_swaps_the_function_and_forgets_its_decisions() -> None:
     assert second.asked == [TENANT]
 
 
-def test_a_route_policy_has_a_function_of_its_own() -> None:
+def test_a_route_policy_has_a_function_of_its_own(make_api: MakeApi) -> None:
     admins = Tenants("https://admin.example.com")
     tenants = Tenants(TENANT)
-    api = build_api(
+    api = make_api(
         allow_origin_func=tenants,
         route_policies={"/demo/*": CORSPolicy(allow_origin_func=admins)},
     )
@@ -369,9 +370,9 @@ def test_credentials_go_to_the_listed_origins_and_patterns_only() -> None:
     assert policy.summary()["allow_credentials"] == ["https://*.partner.example", ORIGIN]
 
 
-def test_credentials_through_the_middleware_and_the_function() -> None:
+def test_credentials_through_the_middleware_and_the_function(make_api: MakeApi) -> None:
     tenants = Tenants(TENANT, "https://blog.tenant.example")
-    api = build_api(allow_origin_func=tenants, allow_credentials=[TENANT])
+    api = make_api(allow_origin_func=tenants, allow_credentials=[TENANT])
     assert cors_headers(call(api, "GET", "/demo", {"Origin": TENANT})) == {
         "access-control-allow-origin": TENANT,
         "access-control-allow-credentials": "true",

@@ -1,44 +1,56 @@
-"""The browser suite's helpers: local servers, the hug API under test, a fetching tab.
+"""The browser suite's helpers: pages and servers, a fetching tab, the network log.
 
-Every server is waitress on 127.0.0.1 in a background thread; different ports are
-different origins. Imported by conftest.py (fixtures) and the tests; it imports
-waitress lazily so that a missing one is reported by the ``browser`` fixture.
+Nothing here imports hug or a Falcon app (the hug API the hug tests call is in
+hug_apps.py), so that an environment without hug can load it. Every server listens on
+127.0.0.1 in a background thread; different ports are different origins. Imported by
+conftest.py (fixtures) and the tests. waitress is imported by tests/servers.py when a
+server starts, so that a missing one is reported by a fixture, which skips the test, or
+fails it with CI=true.
 """
 
 from __future__ import annotations
 
 import base64
 import collections
-import itertools
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Tuple
 
-import falcon
-import hug
-
-from hug_cors import CORSMiddleware
+import pytest
 
 HOST = "127.0.0.1"
 PAGES = Path(__file__).parent / "pages"
 TIMEOUT_MS = 10_000  # for every page action and every fetch()
-USER, PASSWORD = "user", "secret"
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test, or fail it when CI=true: a browser test never skips silently there."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser suite must run, not skip)", pytrace=False)
+    pytest.skip(reason)
 
 
 # --- Servers --------------------------------------------------------------------------
 
 
+def page(path: str) -> Optional[bytes]:
+    """The test page at ``path``: ``/`` (blank) or ``/sandbox.html``; None for anything else."""
+    name = path.lstrip("/") or "index.html"
+    return (PAGES / name).read_bytes() if name in ("index.html", "sandbox.html") else None
+
+
 def static_pages(environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
-    """The test pages: ``/`` (blank) and ``/sandbox.html``; nothing else."""
-    name = environ["PATH_INFO"].lstrip("/") or "index.html"
-    if name not in ("index.html", "sandbox.html"):
+    """The test pages as a WSGI app."""
+    body = page(environ["PATH_INFO"])
+    if body is None:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-    return [(PAGES / name).read_bytes()]
+    return [body]
 
 
 def localhost(origin: str) -> str:
@@ -46,7 +58,7 @@ def localhost(origin: str) -> str:
     return origin.replace(f"//{HOST}:", "//localhost:")
 
 
-# --- The hug API under test -----------------------------------------------------------
+# --- Wrappers of a WSGI app -----------------------------------------------------------
 
 
 class RequestCounter:
@@ -78,105 +90,6 @@ def strip_header(app: WSGIApp, name: str) -> WSGIApp:
         return app(environ, start)
 
     return broken
-
-
-@dataclass
-class Api:
-    """A running hug API: its origin and a count of the requests it received."""
-
-    origin: str
-    requests: RequestCounter
-
-    def url(self, path: str) -> str:
-        return self.origin + path
-
-    def count(self, method: str, path: Optional[str] = None) -> int:
-        return self.requests.count(method, path)
-
-
-_names = itertools.count()
-
-
-def build_api(routes: Optional[Callable[[hug.API], None]] = None, **config: Any) -> hug.API:
-    """A hug API with ``CORSMiddleware(api, **config)`` and the routes the tests call,
-    and those ``routes(api)`` adds."""
-    api = hug.API(f"hug_cors_browser_{next(_names)}")
-    api.http.add_middleware(CORSMiddleware(api, **config))
-    # hug reads annotations as input and output types, so the routes have none.
-
-    @hug.get("/items", api=api)
-    def list_items(response):
-        response.set_header("X-Total-Count", "3")
-        response.set_header("X-Secret", "hidden")
-        return {"items": ["a", "b", "c"]}
-
-    @hug.post("/items", api=api)
-    def create_item(body):
-        return {"created": body}
-
-    @hug.get("/items/{item_id}", api=api)
-    def get_item(item_id):
-        return {"item": item_id}
-
-    @hug.put("/items/{item_id}", api=api)
-    def put_item(item_id, body, request):
-        return {"put": item_id, "body": body, "x_token": request.get_header("X-Token")}
-
-    @hug.delete("/items/{item_id}", api=api)
-    def delete_item(item_id):
-        return {"deleted": item_id}
-
-    @hug.get("/origin", api=api)
-    def origin(request):
-        return {"origin": request.get_header("Origin")}
-
-    @hug.post("/session", api=api)
-    def log_in(token, response):
-        response.set_cookie("session", token, path="/", secure=False, http_only=True)
-        return {"logged_in": True}
-
-    @hug.get("/session", api=api)
-    def session(request):
-        return {"cookie": request.cookies.get("session")}
-
-    @hug.get("/missing", api=api)
-    def missing(response):
-        response.status = falcon.HTTP_404
-        return {"error": "no such item"}
-
-    @hug.get("/broken", api=api)
-    def broken(response):
-        response.status = falcon.HTTP_500
-        return {"error": "broken"}
-
-    @hug.get("/forbidden", api=api)
-    def forbidden():
-        raise falcon.HTTPForbidden(title="Forbidden", description="not for you")
-
-    @hug.get("/moved", api=api)
-    def moved():
-        raise falcon.HTTPFound("/items")
-
-    @hug.get("/crash", api=api)
-    def crash():
-        raise RuntimeError("the database password is hunter2")
-
-    authentication = hug.authentication.basic(hug.authentication.verify(USER, PASSWORD))
-
-    @hug.get("/private", api=api, requires=authentication)
-    def private():
-        return {"secret": "the private answer"}
-
-    if routes is not None:
-        routes(api)
-    return api
-
-
-MakeApi = Callable[..., Api]
-
-
-def basic_auth(user: str = USER, password: str = PASSWORD) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 # --- The page's view ------------------------------------------------------------------
@@ -264,6 +177,34 @@ class Tab:
         seen = Seen(**self.page.evaluate(_FETCH_IN_SANDBOX, arguments))
         seen.console = list(self.console)
         return seen
+
+
+# Submits a form to ``url`` in a frame; resolves true once the answer has loaded there.
+_SUBMIT_FORM = """(url) => new Promise((resolve) => {
+  let submitted = false;
+  const frame = document.createElement("iframe");
+  frame.name = "target";
+  frame.addEventListener("load", () => { if (submitted) resolve(true); });
+  document.body.append(frame);
+  const form = document.createElement("form");
+  form.method = "POST";
+  form.action = url;
+  form.target = "target";
+  const field = document.createElement("input");
+  field.name = "amount";
+  field.value = "1000";
+  form.append(field);
+  document.body.append(form);
+  form.submit();
+  submitted = true;
+  setTimeout(() => resolve(false), 10000);
+})"""
+
+
+def submit_form(tab: Tab, url: str) -> None:
+    """A cross-site HTML form POST from ``tab`` to ``url``, its answer loaded in a frame:
+    a request CORS never stops (the browser sends it and only hides the answer)."""
+    assert tab.page.evaluate(_SUBMIT_FORM, url), "the form's answer never loaded"
 
 
 # --- The network's view ---------------------------------------------------------------

@@ -3,6 +3,9 @@
 A test opens a page from one server (``tab``), builds a hug API with
 ``CORSMiddleware`` on another (``make_api``), and asserts what the page's own
 JavaScript observed: a response it may read, or the ``TypeError`` of a blocked call.
+This module imports no hug (hug_apps.py, which builds the hug API, is imported by
+``make_api`` when called), so that the plain Falcon tests, test_falcon_asgi.py, use
+these fixtures in an environment without hug.
 
 Without playwright, waitress or Chromium the suite skips with a message saying what
 to install, or fails when the environment variable ``CI`` is ``"true"``.
@@ -13,30 +16,17 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-from typing import Any, Callable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional
 
 import pytest
-from browser_support import (
-    TIMEOUT_MS,
-    Api,
-    MakeApi,
-    RequestCounter,
-    Tab,
-    WSGIApp,
-    build_api,
-    static_pages,
-)
+from browser_support import TIMEOUT_MS, RequestCounter, Tab, WSGIApp, static_pages, unavailable
 from tests import servers as local_servers
+
+if TYPE_CHECKING:
+    from hug_apps import MakeApi
 
 CHROMIUM = os.environ.get("HUG_CORS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 MISSING = [name for name in ("playwright", "waitress") if importlib.util.find_spec(name) is None]
-
-
-def _unavailable(reason: str) -> None:
-    """Skip the browser suite, or fail it when CI=true: it never skips silently."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the browser suite must run, not skip)", pytrace=False)
-    pytest.skip(reason)
 
 
 # --- Chromium -------------------------------------------------------------------------
@@ -46,12 +36,12 @@ def _unavailable(reason: str) -> None:
 def requirements() -> None:
     """Every browser test needs playwright, waitress and Chromium: say what is missing."""
     if MISSING:
-        _unavailable(
+        unavailable(
             f"the browser suite needs {' and '.join(MISSING)}: run `tox -e browser`, or "
             "`python -m pip install --group browser` (pip >= 25.1) and Chromium"
         )
     if not os.path.exists(CHROMIUM):
-        _unavailable(
+        unavailable(
             f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
             "or point HUG_CORS_CHROMIUM at a Chromium binary"
         )
@@ -69,7 +59,7 @@ def browser(requirements: None) -> Iterator[Any]:
                 executable_path=CHROMIUM, headless=True, args=["--no-sandbox"], timeout=30_000
             )
         except PlaywrightError as error:
-            _unavailable(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
+            unavailable(f"Chromium at {CHROMIUM} does not start: {error.message.splitlines()[0]}")
         try:
             yield chromium
         finally:
@@ -102,6 +92,8 @@ def page_origin(serve: Callable[[WSGIApp], str]) -> str:
 def make_api(serve: Callable[[WSGIApp], str]) -> MakeApi:
     """``make_api(wrap=None, **config)``: serve ``build_api(**config)`` on a free port,
     behind a request counter (and ``wrap(app)``, to break it), and return the Api."""
+
+    from hug_apps import Api, build_api
 
     def make(wrap: Optional[Callable[[WSGIApp], WSGIApp]] = None, **config: Any) -> Api:
         app: WSGIApp = build_api(**config).http.server()

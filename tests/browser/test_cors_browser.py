@@ -13,15 +13,8 @@ import secrets
 from typing import Any, Callable, Dict, Optional
 
 import pytest
-from browser_support import (
-    MakeApi,
-    Seen,
-    Tab,
-    basic_auth,
-    localhost,
-    static_pages,
-    strip_header,
-)
+from browser_support import Seen, Tab, localhost, static_pages, strip_header
+from hug_apps import MakeApi, basic_auth
 
 from hug_cors import CORSConfigurationWarning
 

@@ -8,32 +8,11 @@ import itertools
 from typing import Any, Callable, List
 
 import hug
-from browser_support import Tab, localhost
+from browser_support import Tab, localhost, submit_form
 
 from hug_cors import CORSMiddleware
 
 _names = itertools.count()
-
-# Submits a form to ``url`` in a frame; resolves true once the answer has loaded there.
-SUBMIT_FORM = """(url) => new Promise((resolve) => {
-  let submitted = false;
-  const frame = document.createElement("iframe");
-  frame.name = "target";
-  frame.addEventListener("load", () => { if (submitted) resolve(true); });
-  document.body.append(frame);
-  const form = document.createElement("form");
-  form.method = "POST";
-  form.action = url;
-  form.target = "target";
-  const field = document.createElement("input");
-  field.name = "amount";
-  field.value = "1000";
-  form.append(field);
-  document.body.append(form);
-  form.submit();
-  submitted = true;
-  setTimeout(() => resolve(false), 10000);
-})"""
 
 
 def orders_api(orders: List[str], **config: Any) -> hug.API:
@@ -46,10 +25,6 @@ def orders_api(orders: List[str], **config: Any) -> hug.API:
         return {"placed": len(orders)}
 
     return api
-
-
-def submit_form(tab: Tab, url: str) -> None:
-    assert tab.page.evaluate(SUBMIT_FORM, url), "the form's answer never loaded"
 
 
 def test_a_cross_site_form_post_and_no_cors_fetch_never_run_the_handler(

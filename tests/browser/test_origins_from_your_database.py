@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from typing import Set
 
-from browser_support import MakeApi, Tab
+from browser_support import Tab
+from hug_apps import MakeApi
 
 JSON = {"Content-Type": "application/json"}
 TTL = 0.5

@@ -12,7 +12,8 @@ from typing import Any, Callable, Dict, Tuple
 
 import hug
 import pytest
-from browser_support import Api, MakeApi, NetworkLog, Received, Seen, Tab, localhost
+from browser_support import NetworkLog, Received, Seen, Tab, localhost
+from hug_apps import Api, MakeApi
 
 from hug_cors import CORSPolicy, route_policy
 

@@ -4,7 +4,8 @@ reports a CORS error; with it, the page reads the 500 and nothing of the excepti
 
 from __future__ import annotations
 
-from browser_support import MakeApi, Tab
+from browser_support import Tab
+from hug_apps import MakeApi
 
 
 def test_without_handle_uncaught_errors_the_page_sees_a_cors_error(

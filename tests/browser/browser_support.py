@@ -1,11 +1,12 @@
 """The browser suite's helpers: pages and servers, a fetching tab, the network log.
 
-Nothing here imports hug or a Falcon app (the hug API the hug tests call is in
-hug_apps.py), so that an environment without hug can load it. Every server listens on
-127.0.0.1 in a background thread; different ports are different origins. Imported by
-conftest.py (fixtures) and the tests. waitress is imported by tests/servers.py when a
-server starts, so that a missing one is reported by a fixture, which skips the test, or
-fails it with CI=true.
+Nothing here imports hug or a Falcon app, so that both browser environments load it: the
+hug tests (``tox -e browser``, whose hug API is in hug_apps.py) and the plain Falcon 4
+tests (``tox -e browser-falcon``, test_falcon_asgi.py). Every server listens on 127.0.0.1
+in a background thread; different ports are different origins. Imported by conftest.py
+(fixtures) and the tests. Servers are imported when one starts (waitress by
+tests/servers.py, uvicorn here), so that a missing one is reported by a fixture, which
+skips the test, or fails it with CI=true.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import base64
 import collections
 import os
+import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, NoReturn, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, NoReturn, Optional, Tuple
 
 import pytest
 
@@ -25,6 +28,9 @@ PAGES = Path(__file__).parent / "pages"
 TIMEOUT_MS = 10_000  # for every page action and every fetch()
 
 WSGIApp = Callable[[Dict[str, Any], Callable[..., Any]], Any]
+ASGIApp = Callable[
+    [Dict[str, Any], Callable[[], Awaitable[Any]], Callable[..., Awaitable[None]]], Awaitable[None]
+]
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -51,6 +57,50 @@ def static_pages(environ: Dict[str, Any], start_response: Callable[..., Any]) ->
         return [b"not found"]
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
     return [body]
+
+
+async def asgi_pages(
+    scope: Dict[str, Any],
+    receive: Callable[[], Awaitable[Any]],
+    send: Callable[..., Awaitable[None]],
+) -> None:
+    """The test pages as an ASGI app."""
+    body = page(scope["path"])
+    status, content_type = (200, b"text/html; charset=utf-8") if body else (404, b"text/plain")
+    headers = [(b"content-type", content_type)]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body or b"not found"})
+
+
+class UvicornServer:
+    """``app`` served by uvicorn on a free port of 127.0.0.1, in a background thread:
+    ``.url``, ``.stop()``. The thread is not the main one, so uvicorn leaves the signal
+    handlers alone."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        import uvicorn
+
+        self._socket = socket.create_server((HOST, 0))
+        self.url = f"http://{HOST}:{self._socket.getsockname()[1]}"
+        config = uvicorn.Config(
+            app, lifespan="off", access_log=False, log_level="warning", timeout_graceful_shutdown=5
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name=self.url, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"uvicorn did not start serving {self.url} within 10 s")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
 
 
 def localhost(origin: str) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
-import hug
 import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 
-from tests.helpers import ORIGIN, build_api, examples
+from tests.helpers import ORIGIN, build_app, examples
 
 SETTINGS = settings(
     max_examples=examples(200),
@@ -588,23 +587,18 @@ def _preflights(config: Config, alphabet: st.SearchStrategy[str]) -> st.SearchSt
 
 # --- Through the middleware --------------------------------------------------------------
 
-_apis: Dict[str, hug.API] = {}
+_apis: Dict[Tuple[str, str], Any] = {}
 
 
-def api_for(config: Config) -> hug.API:
-    """tests/helpers.build_api, plus GET /own-vary: the app's own Vary, from X-App-Vary."""
-    if config.name not in _apis:
-        api = build_api(**config.kwargs)
-
-        @hug.get("/own-vary", api=api)
-        def own_vary(request: Any, response: Any) -> str:
-            response.set_header("Vary", request.get_header("X-App-Vary"))
-            return "varies"
-
-        _apis[config.name] = api
-    return _apis[config.name]
+def api_for(framework: str, config: Config) -> Any:
+    """tests/helpers.build_app(framework, **config.kwargs), built once."""
+    key = (framework, config.name)
+    if key not in _apis:
+        _apis[key] = build_app(framework, **config.kwargs)
+    return _apis[key]
 
 
 def sent(value: Optional[str]) -> Optional[str]:
-    """The value the application sees: falcon's test environ strips it, as servers do."""
+    """The value the application sees: Falcon's test environ and scope strip it, as servers
+    do."""
     return None if value is None else value.strip()

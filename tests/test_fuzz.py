@@ -1,10 +1,12 @@
-"""Fuzzing what tests/test_properties.py leaves out: the WSGI environ as a real server
-builds it, and the configuration itself.
+"""Fuzzing what tests/test_properties.py leaves out: the WSGI environ and the ASGI scope as
+a real server builds them, and the configuration itself. Each test runs against the app
+of every kind the environment has: a hug API, or a plain Falcon app (WSGI and ASGI).
 
-Requests: the environ is built by hand, so values reach the middleware exactly as a server
-hands them over, never stripped or re-encoded by a test helper: several header lines of the
-same name joined into one value (waitress joins them with ", ", gunicorn with ","), values
-of 100 KB, any latin-1 byte (PEP 3333 decodes the raw bytes as latin-1), CR, LF and NUL.
+Requests: the environ (or scope) is built by hand, so values reach the middleware exactly
+as a server hands them over, never stripped or re-encoded by a test helper: several header
+lines of the same name joined into one value (waitress joins them with ", ", gunicorn with
+","), values of 100 KB, any latin-1 byte (PEP 3333 decodes the raw bytes as latin-1; an
+ASGI server passes the bytes), CR, LF and NUL.
 
 Configuration: every constructor parameter gets random lists, strings, numbers, None and
 arbitrary objects. A configuration is either refused with a ``TypeError`` or ``ValueError``
@@ -18,18 +20,19 @@ credentials (the checks are the oracles of tests/oracles.py).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
-import hug
+import falcon
 import pytest
 from falcon import testing
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from hug_cors import CORSConfigurationError, CORSMiddleware
-from tests.helpers import ORIGIN, OTHER_ORIGIN, configuration_error, examples
+from hug_cors import CORSConfigurationError
+from tests.helpers import ORIGIN, OTHER_ORIGIN, MakeApi, configuration_error, examples, server
 from tests.oracles import (
     CONFIGS,
     LATIN_1,
@@ -55,20 +58,31 @@ JOINERS = [", ", ","]  # how waitress and gunicorn join repeated header lines
 Headers = List[Tuple[str, str]]
 
 
-# --- Calling the WSGI app with an environ built by hand ---------------------------------
+# --- Calling the app with an environ or a scope built by hand -------------------------
 
-_apps: Dict[str, Any] = {}
+_apps: Dict[Tuple[str, str], Any] = {}
 
 
-def app_for(config: Config) -> Any:
-    """The Falcon WSGI app of tests/oracles.api_for(config), built once."""
-    if config.name not in _apps:
-        _apps[config.name] = api_for(config).http.server()
-    return _apps[config.name]
+def app_for(framework: str, config: Config) -> Any:
+    """The WSGI or ASGI callable of tests/oracles.api_for(framework, config), built once."""
+    key = (framework, config.name)
+    if key not in _apps:
+        _apps[key] = server(api_for(framework, config))
+    return _apps[key]
+
+
+def send(app: Any, method: str, path: str, fields: Dict[str, str]) -> Tuple[str, Headers]:
+    """One request; ``fields`` reach the app as-is: set in the WSGI environ
+    (``Origin`` -> HTTP_ORIGIN), or as one ASGI header line each, latin-1 encoded."""
+    if asyncio.iscoroutinefunction(app.__call__):
+        status, headers = asgi(app, method, path, fields)
+    else:
+        status, headers = wsgi(app, method, path, fields)
+    assert not status.startswith("5"), status
+    return status, headers
 
 
 def wsgi(app: Any, method: str, path: str, fields: Dict[str, str]) -> Tuple[str, Headers]:
-    """One request; ``fields`` are set in the environ as-is (``Origin`` -> HTTP_ORIGIN)."""
     environ = testing.create_environ(path=path, method=method)
     for name, value in fields.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
@@ -79,8 +93,41 @@ def wsgi(app: Any, method: str, path: str, fields: Dict[str, str]) -> Tuple[str,
 
     body = app(environ, start_response)
     b"".join(body)  # the whole body is produced without raising
-    assert not started["status"].startswith("5"), started["status"]
     return started["status"], started["headers"]
+
+
+def asgi(app: Any, method: str, path: str, fields: Dict[str, str]) -> Tuple[str, Headers]:
+    lines = [(name.lower().encode(), value.encode("latin-1")) for name, value in fields.items()]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"api.example.com"), *lines],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    sent: List[Dict[str, Any]] = []
+
+    async def receive() -> Dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send_event(event: Dict[str, Any]) -> None:
+        sent.append(event)
+
+    loop = asyncio.new_event_loop()  # never the thread's current loop (see tests/helpers.py)
+    try:
+        loop.run_until_complete(app(scope, receive, send_event))
+    finally:
+        loop.close()
+    start = next(event for event in sent if event["type"] == "http.response.start")
+    headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in start["headers"]]
+    return falcon.code_to_http_status(start["status"]), headers
 
 
 # --- Hostile header values -------------------------------------------------------------
@@ -134,7 +181,9 @@ def optional(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[Optional[str
 
 @SETTINGS
 @given(config=st.sampled_from(CONFIGS), path=st.sampled_from(sorted(ROUTES)), data=st.data())
-def test_preflight_from_a_raw_environ_is_safe(config: Config, path: str, data: Any) -> None:
+def test_preflight_from_a_raw_request_is_safe(
+    framework: str, config: Config, path: str, data: Any
+) -> None:
     origin = data.draw(origins(config), label="origin")
     method = data.draw(METHODS, label="method")
     request_headers = data.draw(optional(HEADER_LISTS), label="request_headers")
@@ -144,7 +193,7 @@ def test_preflight_from_a_raw_environ_is_safe(config: Config, path: str, data: A
         fields["Access-Control-Request-Headers"] = request_headers
     if private_network is not None:
         fields["Access-Control-Request-Private-Network"] = private_network
-    status, headers = wsgi(app_for(config), "OPTIONS", path, fields)
+    status, headers = send(app_for(framework, config), "OPTIONS", path, fields)
     assert status.startswith("2")
     check_preflight(config, origin, method, request_headers, private_network, ROUTES[path], headers)
 
@@ -156,8 +205,8 @@ def test_preflight_from_a_raw_environ_is_safe(config: Config, path: str, data: A
     path=st.sampled_from(["/demo", "/demo/1", "/missing", "/moved", "/vary", "/nowhere"]),
     data=st.data(),
 )
-def test_actual_request_from_a_raw_environ_is_safe(
-    config: Config, method: str, path: str, data: Any
+def test_actual_request_from_a_raw_request_is_safe(
+    framework: str, config: Config, method: str, path: str, data: Any
 ) -> None:
     origin = data.draw(optional(origins(config)), label="origin")
     fields = {}
@@ -171,7 +220,7 @@ def test_actual_request_from_a_raw_environ_is_safe(
         value = data.draw(optional(values), label=name)
         if value is not None:
             fields[name] = value
-    _, headers = wsgi(app_for(config), method, path, fields)
+    _, headers = send(app_for(framework, config), method, path, fields)
     check_actual(config, origin, headers)
 
 
@@ -189,7 +238,7 @@ def test_actual_request_from_a_raw_environ_is_safe(
 )
 @pytest.mark.parametrize("config", CONFIGS[:1] + CONFIGS[2:4], ids=lambda config: config.name)
 def test_repeated_origin_lines_are_never_allowed(
-    config: Config, lines: List[str], joiner: str
+    framework: str, config: Config, lines: List[str], joiner: str
 ) -> None:
     # A browser sends one Origin. Two lines joined into one value are not an origin, even
     # when both are allowed: answering either would be answering a request no browser made.
@@ -198,7 +247,7 @@ def test_repeated_origin_lines_are_never_allowed(
         ("GET", {"Origin": origin}),
         ("OPTIONS", {"Origin": origin, "Access-Control-Request-Method": "GET"}),
     ]:
-        _, headers = wsgi(app_for(config), method, "/demo", fields)
+        _, headers = send(app_for(framework, config), method, "/demo", fields)
         check_fields(headers)
         names = {name.lower() for name, _ in headers}
         assert "access-control-allow-origin" not in names, (origin, headers)
@@ -206,15 +255,15 @@ def test_repeated_origin_lines_are_never_allowed(
 
 
 @pytest.mark.parametrize("joiner", JOINERS, ids=["waitress", "gunicorn"])
-def test_repeated_request_method_lines_are_refused(joiner: str) -> None:
+def test_repeated_request_method_lines_are_refused(framework: str, joiner: str) -> None:
     # "PUT, PUT" is not a method: the preflight is refused, not answered for PUT.
     fields = {"Origin": ORIGIN, "Access-Control-Request-Method": joiner.join(["PUT", "PUT"])}
-    _, headers = wsgi(app_for(CONFIGS[0]), "OPTIONS", "/demo/1", fields)
+    _, headers = send(app_for(framework, CONFIGS[0]), "OPTIONS", "/demo/1", fields)
     assert "access-control-allow-origin" not in {name.lower() for name, _ in headers}
 
 
 @pytest.mark.parametrize("joiner", JOINERS, ids=["waitress", "gunicorn"])
-def test_repeated_request_headers_lines_are_one_list(joiner: str) -> None:
+def test_repeated_request_headers_lines_are_one_list(framework: str, joiner: str) -> None:
     # RFC 9110 5.3: repeated list-valued fields are one list, so "x-token" + "content-type"
     # is a request for both.
     fields = {
@@ -222,7 +271,7 @@ def test_repeated_request_headers_lines_are_one_list(joiner: str) -> None:
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": joiner.join(["x-token", "content-type"]),
     }
-    _, headers = wsgi(app_for(CONFIGS[0]), "OPTIONS", "/demo/1", fields)
+    _, headers = send(app_for(framework, CONFIGS[0]), "OPTIONS", "/demo/1", fields)
     answered = {name.lower(): value for name, value in headers}
     assert answered["access-control-allow-origin"] == ORIGIN
     assert answered["access-control-allow-headers"] == "x-token, content-type"
@@ -230,10 +279,12 @@ def test_repeated_request_headers_lines_are_one_list(joiner: str) -> None:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=lambda config: config.name)
 @pytest.mark.parametrize("field", ["Origin", "Access-Control-Request-Headers"])
-def test_a_100_kb_value_is_refused_and_never_echoed(config: Config, field: str) -> None:
+def test_a_100_kb_value_is_refused_and_never_echoed(
+    framework: str, config: Config, field: str
+) -> None:
     fields = {"Origin": config.good_origins[0], "Access-Control-Request-Method": "PUT"}
     fields[field] = (fields.get(field) or "x-token, ") * (HUGE // 9)
-    status, headers = wsgi(app_for(config), "OPTIONS", "/demo/1", fields)
+    status, headers = send(app_for(framework, config), "OPTIONS", "/demo/1", fields)
     assert status.startswith("2")
     check_fields(headers)
     check_vary(headers)
@@ -242,7 +293,7 @@ def test_a_100_kb_value_is_refused_and_never_echoed(config: Config, field: str) 
     assert all(len(value) < 1000 for _, value in headers), "a huge value was echoed"
 
 
-def test_an_oversized_method_is_refused_not_echoed() -> None:
+def test_an_oversized_method_is_refused_not_echoed(framework: str) -> None:
     # An oversized Access-Control-Request-Headers is refused rather than echoed; a
     # credentialed allow_methods=["*"] echoes the requested method, whatever its length.
     # A browser's method is a short token: a 100 KB one must not come back as a 100 KB
@@ -250,7 +301,7 @@ def test_an_oversized_method_is_refused_not_echoed() -> None:
     config = next(config for config in CONFIGS if config.name == "any-method-with-credentials")
     method = "PURGE" * (HUGE // 5)
     fields = {"Origin": ORIGIN, "Access-Control-Request-Method": method}
-    status, headers = wsgi(app_for(config), "OPTIONS", "/demo/1", fields)
+    status, headers = send(app_for(framework, config), "OPTIONS", "/demo/1", fields)
     assert status.startswith("2")
     assert all(len(value) < 1000 for _, value in headers), "a 100 KB method was echoed"
 
@@ -356,12 +407,12 @@ PARAMETERS = {
     "allow_private_network": mostly(st.booleans()),
 }
 CONFIG_REQUESTS = [
-    ("GET", "/demo", {"Origin": ORIGIN}),
-    ("GET", "/demo", {"Origin": "https://a.example.com"}),
-    ("GET", "/demo", {"Origin": "http://localhost:3000"}),
-    ("GET", "/demo", {"Origin": "null"}),
-    ("GET", "/demo", {"Origin": OTHER_ORIGIN}),
-    ("GET", "/demo", {}),
+    ("GET", "/count", {"Origin": ORIGIN}),
+    ("GET", "/count", {"Origin": "https://a.example.com"}),
+    ("GET", "/count", {"Origin": "http://localhost:3000"}),
+    ("GET", "/count", {"Origin": "null"}),
+    ("GET", "/count", {"Origin": OTHER_ORIGIN}),
+    ("GET", "/count", {}),
     ("OPTIONS", "/demo", {}),
     ("POST", "/nowhere", {"Origin": ORIGIN}),
     ("OPTIONS", "/demo", {"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}),
@@ -377,34 +428,25 @@ CONFIG_REQUESTS = [
     ),
     ("OPTIONS", "/nowhere", {"Origin": "null", "Access-Control-Request-Method": "GET"}),
 ]
-_config_api = iter(range(10**9))
 
 
 def configure(
-    middleware_config: Dict[str, Any],
-) -> Tuple[Optional[hug.API], Optional[CORSConfigurationError]]:
-    """The API with that middleware configuration, or the CORSConfigurationError refusing
+    make_api: MakeApi, middleware_config: Dict[str, Any]
+) -> Tuple[Optional[Any], Optional[CORSConfigurationError]]:
+    """The app with that middleware configuration, or the CORSConfigurationError refusing
     it, which names one of the parameters given (any other exception fails the test)."""
     try:
-        return api_with(middleware_config), None
+        return api_with(make_api, middleware_config), None
     except CORSConfigurationError as error:
         refused = error
     assert refused.parameter in middleware_config, (refused.parameter, middleware_config)
     return None, refused
 
 
-def api_with(middleware_config: Dict[str, Any]) -> hug.API:
-    api = hug.API(f"hug_cors_fuzz_config_{next(_config_api)}")
+def api_with(make_api: MakeApi, middleware_config: Dict[str, Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # risky but legal settings warn; that is tested elsewhere
-        api.http.add_middleware(CORSMiddleware(api, **middleware_config))
-
-    @hug.get("/demo", api=api)
-    def demo(response: Any) -> str:
-        response.set_header("X-Total-Count", "1")
-        return "ok"
-
-    return api
+        return make_api(**middleware_config)
 
 
 @settings(SETTINGS, max_examples=examples(300))
@@ -413,9 +455,9 @@ def api_with(middleware_config: Dict[str, Any]) -> hug.API:
 @example(config={"allow_origin_regex": ".*"})
 @example(config={"allow_origin_regex": re.compile(b"https://")})
 def test_any_configuration_is_refused_cleanly_or_answers_every_request(
-    config: Dict[str, Any],
+    make_api: MakeApi, config: Dict[str, Any]
 ) -> None:
-    api, error = configure(config)
+    api, error = configure(make_api, config)
     if api is None:
         assert error is not None
         assert error.problem.strip(), "an error without a problem"
@@ -423,9 +465,9 @@ def test_any_configuration_is_refused_cleanly_or_answers_every_request(
         event(f"refused: {type(error).__name__}")
         return
     event("accepted")
-    app = api.http.server()
+    app = server(api)
     for method, path, fields in CONFIG_REQUESTS:
-        _, headers = wsgi(app, method, path, fields)  # no exception, no 5xx
+        _, headers = send(app, method, path, fields)  # no exception, no 5xx
         check_fields(headers)
         check_vary(headers)
         cors = {name.lower(): value for name, value in headers}
@@ -440,29 +482,33 @@ def test_any_configuration_is_refused_cleanly_or_answers_every_request(
 # --- Defects the fuzzing found, each pinned down -------------------------------------
 
 
-def test_a_bytes_regex_is_refused_at_construction_not_at_the_first_request() -> None:
+def test_a_bytes_regex_is_refused_at_construction_not_at_the_first_request(
+    make_api: MakeApi,
+) -> None:
     # re.compile(b"...") is an re.Pattern, so it passes the constructor's type check, and
     # every request with an Origin then raises TypeError inside process_response: a 500.
-    api, error = configure({"allow_origin_regex": re.compile(b"https://app\\.example\\.com")})
+    api, error = configure(make_api, {"allow_origin_regex": re.compile(b"https://app\\.example")})
     if api is None:
         assert error is not None
         assert error.parameter == "allow_origin_regex"
     else:
-        wsgi(api.http.server(), "GET", "/demo", {"Origin": OTHER_ORIGIN})
+        send(server(api), "GET", "/count", {"Origin": OTHER_ORIGIN})
 
 
 @pytest.mark.parametrize("regex", [".*", r"https?://.*", r"(?s).+"])
-def test_a_regex_matching_every_origin_does_not_reflect_them_with_credentials(regex: str) -> None:
+def test_a_regex_matching_every_origin_does_not_reflect_them_with_credentials(
+    make_api: MakeApi, regex: str
+) -> None:
     # No configuration may reflect an arbitrary origin with credentials. With the
     # default allow_credentials, allow_origin_regex=".*" answers any website with its own
     # origin and Access-Control-Allow-Credentials: true, hug's own defect. It should be
     # refused (or warned about and sent without credentials), as allow_origins=["*"] is.
-    api, error = configure({"allow_origin_regex": regex})
+    api, error = configure(make_api, {"allow_origin_regex": regex})
     if api is None:
         assert error is not None
         assert error.parameter == "allow_origin_regex"
         return
-    _, headers = wsgi(api.http.server(), "GET", "/demo", {"Origin": OTHER_ORIGIN})
+    _, headers = send(server(api), "GET", "/count", {"Origin": OTHER_ORIGIN})
     cors = {name.lower(): value for name, value in headers}
     assert not (
         cors.get("access-control-allow-origin") == OTHER_ORIGIN
@@ -471,17 +517,18 @@ def test_a_regex_matching_every_origin_does_not_reflect_them_with_credentials(re
 
 
 @pytest.mark.parametrize("value", ["https://[::1]x", "https://[::1]junk:8000", "http://[::1]/"])
-def test_junk_after_an_ipv6_host_is_refused_not_dropped(value: str) -> None:
+def test_junk_after_an_ipv6_host_is_refused_not_dropped(make_api: MakeApi, value: str) -> None:
     # A malformed configured origin is refused at construction, never silently
     # turned into another origin. 'https://[::1]x' is accepted as 'https://[::1]'.
-    configuration_error(lambda: api_with({"allow_origins": [value]}), "allow_origins", value)
+    build = lambda: api_with(make_api, {"allow_origins": [value]})  # noqa: E731
+    configuration_error(build, "allow_origins", value)
 
 
-def test_fuzzed_configuration_requests_cover_every_answer() -> None:
+def test_fuzzed_configuration_requests_cover_every_answer(make_api: MakeApi) -> None:
     # The requests above reach allowed, refused and no-origin answers of a typical policy.
-    app = api_with({"allow_origins": [ORIGIN, "https://*.example.com"]}).http.server()
+    app = server(api_with(make_api, {"allow_origins": [ORIGIN, "https://*.example.com"]}))
     seen = set()
     for method, path, fields in CONFIG_REQUESTS:
-        _, headers = wsgi(app, method, path, fields)
+        _, headers = send(app, method, path, fields)
         seen.add(any(name.lower() == "access-control-allow-origin" for name, _ in headers))
     assert seen == {True, False}

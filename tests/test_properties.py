@@ -1,7 +1,8 @@
 """Requests under hostile input: properties that hold whatever a client sends.
 
-Every property is checked twice: through the middleware with hug's own test helper (header
-values as a WSGI server hands them over: latin-1 text, stripped of surrounding whitespace)
+Every property is checked twice: through the middleware, in a hug API with hug's own test
+helper or in a plain Falcon app (WSGI and ASGI) with Falcon's (header values as a server
+hands them over: latin-1 text, stripped of surrounding whitespace),
 and directly against :class:`CORSPolicy` with any Unicode text, which is fast enough for
 hypothesis to search widely. What a policy should decide comes from the oracles in
 ``oracles.py``, computed independently of hug-cors.
@@ -10,13 +11,14 @@ hypothesis to search widely. What a policy should decide comes from the oracles 
 from __future__ import annotations
 
 from typing import Any, Dict, List
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from hug_cors import CORSPolicy
-from tests.helpers import ORIGIN, build_api, call
+from tests.helpers import ORIGIN, MakeApi, call
 from tests.oracles import (
     CONFIG_IDS,
     CONFIGS,
@@ -42,7 +44,7 @@ from tests.oracles import (
 @SETTINGS
 @given(config=st.sampled_from(CONFIGS), path=st.sampled_from(sorted(ROUTES)), data=st.data())
 def test_middleware_preflight_is_safe_whatever_the_headers(
-    config: Config, path: str, data: st.DataObject
+    framework: str, config: Config, path: str, data: st.DataObject
 ) -> None:
     request = data.draw(preflights(config, LATIN_1), label="request")
     headers = {"Origin": request.origin, "Access-Control-Request-Method": request.method}
@@ -50,7 +52,7 @@ def test_middleware_preflight_is_safe_whatever_the_headers(
         headers["Access-Control-Request-Headers"] = request.request_headers
     if request.private_network is not None:
         headers["Access-Control-Request-Private-Network"] = request.private_network
-    response = call(api_for(config), "OPTIONS", path, headers)  # (a): nothing escapes
+    response = call(api_for(framework, config), "OPTIONS", path, headers)  # (a): nothing escapes
     assert response.status.startswith("2")
     check_preflight(
         config,
@@ -71,7 +73,7 @@ def test_middleware_preflight_is_safe_whatever_the_headers(
     data=st.data(),
 )
 def test_middleware_actual_response_is_safe_whatever_the_headers(
-    config: Config, method: str, path: str, data: st.DataObject
+    framework: str, config: Config, method: str, path: str, data: st.DataObject
 ) -> None:
     origin = data.draw(actual_origins(config, LATIN_1), label="origin")
     request_headers = data.draw(HEADER_LISTS_LATIN_1, label="request_headers")
@@ -80,7 +82,7 @@ def test_middleware_actual_response_is_safe_whatever_the_headers(
         headers["Origin"] = origin
     if request_headers is not None:  # without a Request-Method: not a preflight
         headers["Access-Control-Request-Headers"] = request_headers
-    response = call(api_for(config), method, path, headers)  # (a): nothing escapes
+    response = call(api_for(framework, config), method, path, headers)  # (a): nothing escapes
     check_actual(config, sent(origin), response.headers)
 
 
@@ -104,13 +106,12 @@ VARY_TOKENS = [
     data=st.data(),
 )
 def test_middleware_merges_vary_with_the_apps_own(
-    config: Config, app_vary: List[str], separator: str, data: st.DataObject
+    framework: str, config: Config, app_vary: List[str], separator: str, data: st.DataObject
 ) -> None:
     origin = data.draw(actual_origins(config, LATIN_1), label="origin")
-    headers = {"X-App-Vary": separator.join(app_vary)}
-    if origin is not None:
-        headers["Origin"] = origin
-    response = call(api_for(config), "GET", "/own-vary", headers)
+    headers = {"Origin": origin} if origin is not None else {}
+    path = "/vary?value=" + quote(separator.join(app_vary))  # the app's own Vary
+    response = call(api_for(framework, config), "GET", path, headers)
     check_actual(config, sent(origin), response.headers)  # (f): no token twice
     vary = [
         token.lower()
@@ -193,8 +194,8 @@ def test_near_miss_origin_gets_exactly_the_oracles_answer(config: Config, origin
     assert echoed == (("*" if config.wildcard else origin) if verdict else None)
 
 
-def test_regex_is_matched_with_fullmatch_not_match_or_search() -> None:
-    api = build_api(allow_origin_regex=r"https://[a-z]+\.example\.org")
+def test_regex_is_matched_with_fullmatch_not_match_or_search(make_api: MakeApi) -> None:
+    api = make_api(allow_origin_regex=r"https://[a-z]+\.example\.org")
     for origin in ["https://a.example.org.evil.com", "https://evil.com/https://a.example.org"]:
         response = call(api, "GET", "/demo", {"Origin": origin})
         assert "access-control-allow-origin" not in response.headers_dict
@@ -203,12 +204,14 @@ def test_regex_is_matched_with_fullmatch_not_match_or_search() -> None:
 
 
 @pytest.mark.parametrize("path", ["/demo", "/demo/1"])
-def test_preflight_for_options_passes_where_the_route_lists_options(path: str) -> None:
+def test_preflight_for_options_passes_where_the_route_lists_options(
+    framework: str, path: str
+) -> None:
     # With allow_methods=None the preflight answers the methods the route serves, OPTIONS
-    # included (hug answers a plain OPTIONS on every route). A browser's
+    # included (hug and Falcon answer a plain OPTIONS on every route). A browser's
     # fetch(url, {method: "OPTIONS"}) preflights with Access-Control-Request-Method: OPTIONS;
     # refusing it contradicts the Access-Control-Allow-Methods the same route advertises.
-    api = api_for(CONFIGS[1])
+    api = api_for(framework, CONFIGS[1])
     advertised = call(
         api, "OPTIONS", path, {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
     )

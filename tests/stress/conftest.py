@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import ssl
 from typing import Dict
 
 import pytest
@@ -43,3 +44,15 @@ def tools(request: pytest.FixtureRequest) -> None:
 # Scripts the tests run as subprocesses, not test modules (--doctest-modules would import
 # them: the harness instruments hug_cors, the driver needs gevent's monkey-patching first).
 collect_ignore = ["atheris_harness.py", "corscanner_driver.py"]
+
+
+@pytest.fixture(scope="module")
+def tls_context() -> ssl.SSLContext:
+    """A server's TLS context with a certificate for api.example.com from a throwaway
+    authority: the scanner tests' https:// target (tests/stress/scanning.py)."""
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("api.example.com").configure_cert(context)
+    return context

@@ -1,8 +1,10 @@
 """The stress suite: a CORS scanner, load on real servers, and coverage-guided fuzzing.
 
-It runs in the tox env ``stress`` (HUG_CORS_STRESS=1, dependency group ``stress``); the
-other envs do not collect it. A missing tool skips its tests with a message saying what to
-install, or fails them when the environment variable ``CI`` is ``"true"``.
+It runs in the tox env ``stress`` (HUG_CORS_STRESS=1, dependency group ``stress``), with
+hug; ``test_scanner_falcon.py``, plain Falcon 4 without hug, runs in the tox env
+``stress-falcon`` (dependency group ``stress-falcon``). The other envs do not collect the
+suite. A missing tool skips its tests with a message saying what to install, or fails them
+when the environment variable ``CI`` is ``"true"``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ import pytest
 # The tool each test module needs, by the name it is imported as: PyPI distribution.
 TOOLS: Dict[str, Dict[str, str]] = {
     "test_scanner.py": {"CORScanner": "cors", "waitress": "waitress", "trustme": "trustme"},
+    "test_scanner_falcon.py": {
+        "CORScanner": "cors",
+        "waitress": "waitress",
+        "uvicorn": "uvicorn",
+        "httptools": "httptools",
+        "trustme": "trustme",
+    },
     "test_load.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
     "test_keepalive.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
     "test_route_policy_leaks.py": {"waitress": "waitress", "gunicorn": "gunicorn"},
@@ -24,7 +33,7 @@ TOOLS: Dict[str, Dict[str, str]] = {
 }
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def tools(request: pytest.FixtureRequest) -> None:
     needed = TOOLS.get(request.path.name, {})
     missing = sorted(
@@ -32,9 +41,10 @@ def tools(request: pytest.FixtureRequest) -> None:
     )
     if not missing:
         return
+    env = "stress-falcon" if request.path.name == "test_scanner_falcon.py" else "stress"
     reason = (
-        f"{request.path.name} needs {', '.join(missing)}: run `tox -e stress`, or "
-        "`python -m pip install --group stress` (pip >= 25.1)"
+        f"{request.path.name} needs {', '.join(missing)}: run `tox -e {env}`, or "
+        f"`python -m pip install --group {env}` (pip >= 25.1)"
     )
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI=true: the stress suite must run, not skip)", pytrace=False)
@@ -44,6 +54,9 @@ def tools(request: pytest.FixtureRequest) -> None:
 # Scripts the tests run as subprocesses, not test modules (--doctest-modules would import
 # them: the harness instruments hug_cors, the driver needs gevent's monkey-patching first).
 collect_ignore = ["atheris_harness.py", "corscanner_driver.py"]
+# Plain Falcon 3.1+ apps, WSGI and ASGI: hug's Falcon 2.0 (the env `stress`) has no falcon.asgi.
+if importlib.util.find_spec("falcon.asgi") is None:
+    collect_ignore += ["falcon_apps.py", "test_scanner_falcon.py"]
 
 
 @pytest.fixture(scope="module")

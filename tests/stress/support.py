@@ -124,6 +124,25 @@ def gunicorn_command(port: int, app: str, threads: int) -> List[str]:
     )
 
 
+def uvicorn_command(port: int, factory: str) -> List[str]:
+    """uvicorn serving the ASGI app ``factory()`` (``module:function``), with its httptools
+    parser: the h11 one passes a proxied request's absolute URI on as the path."""
+    return python_command(
+        "-m",
+        "uvicorn",
+        "--factory",
+        factory,
+        "--http",
+        "httptools",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    )
+
+
 # --- A waitress server in a thread (the scanner tests) ----------------------------------
 
 

@@ -34,8 +34,8 @@ from tests.stress.support import (
 )
 from tests.stress.support import (
     free_port,
-    python_command,
     server_process,
+    uvicorn_command,
     waitress_command,
 )
 
@@ -275,9 +275,7 @@ def real_server(framework: str, tmp_path: Path) -> Iterator[int]:
     if framework == "falcon-wsgi":
         command = waitress_command(port, "tests.test_cross_origin_writes:wsgi_writes_app", 2)
     else:
-        app = "tests.test_cross_origin_writes:asgi_writes_app"
-        command = python_command("-m", "uvicorn", "--factory", app, "--port", str(port))
-        command += ["--host", LOOPBACK]
+        command = uvicorn_command(port, "tests.test_cross_origin_writes:asgi_writes_app")
     with server_process(command, port, tmp_path / "server.log"):
         yield port
 

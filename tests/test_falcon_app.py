@@ -23,11 +23,10 @@ from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, route_p
 from hug_cors._route_index import RouteIndex
 from tests.helpers import for_asgi, new_falcon_app
 from tests.stress.support import (
-    HOST,
     RawConnection,
     free_port,
-    python_command,
     server_process,
+    uvicorn_command,
     waitress_command,
 )
 
@@ -293,8 +292,7 @@ def asgi_app() -> Any:
 def server_command(kind: str, port: int) -> List[str]:
     if kind == "wsgi":
         return waitress_command(port, "tests.test_falcon_app:wsgi_app", threads=2)
-    app = "tests.test_falcon_app:asgi_app"
-    return python_command("-m", "uvicorn", "--factory", app, "--host", HOST, "--port", str(port))
+    return uvicorn_command(port, "tests.test_falcon_app:asgi_app")
 
 
 def test_on_a_real_server_a_preflight_keeps_the_connection_open(kind: str, tmp_path: Path) -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import os
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, NoReturn, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, NoReturn, Optional, Tuple
 
 import pytest
 
@@ -101,6 +102,23 @@ class UvicornServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+@contextlib.contextmanager
+def serving(start_server: Callable[[Any], Any]) -> Iterator[Callable[[Any], str]]:
+    """``serve(app)``: ``start_server(app)``, a server with ``.url`` and ``.stop()``, and
+    its origin; every server started is stopped on exit, the newest first."""
+    servers: List[Any] = []
+
+    def serve(app: Any) -> str:
+        servers.append(start_server(app))
+        return str(servers[-1].url)
+
+    try:
+        yield serve
+    finally:
+        for server in reversed(servers):
+            server.stop()
 
 
 def localhost(origin: str) -> str:

@@ -19,7 +19,15 @@ import shutil
 from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional
 
 import pytest
-from browser_support import TIMEOUT_MS, RequestCounter, Tab, WSGIApp, static_pages, unavailable
+from browser_support import (
+    TIMEOUT_MS,
+    RequestCounter,
+    Tab,
+    WSGIApp,
+    serving,
+    static_pages,
+    unavailable,
+)
 from tests import servers as local_servers
 
 if TYPE_CHECKING:
@@ -69,17 +77,8 @@ def browser(requirements: None) -> Iterator[Any]:
 @pytest.fixture
 def serve(requirements: None) -> Iterator[Callable[[WSGIApp], str]]:
     """``serve(app)`` starts ``app`` on a free port and returns its origin; stopped after."""
-    servers: List[Any] = []
-
-    def start(app: WSGIApp) -> str:
-        servers.append(local_servers.serve(app))
-        return str(servers[-1].url)
-
-    try:
-        yield start
-    finally:
-        for server in reversed(servers):
-            server.stop()
+    with serving(local_servers.serve) as serve:
+        yield serve
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from browser_support import (
     UvicornServer,
     asgi_pages,
     localhost,
+    serving,
     submit_form,
     unavailable,
 )
@@ -105,17 +106,8 @@ def serve_asgi(requirements: None) -> Iterator[Callable[[ASGIApp], str]]:
     """``serve_asgi(app)`` serves ``app`` with uvicorn and returns its origin; stopped after."""
     if importlib.util.find_spec("uvicorn") is None:
         unavailable("the plain Falcon browser tests need uvicorn: run `tox -e browser-falcon`")
-    servers: List[UvicornServer] = []
-
-    def start(app: ASGIApp) -> str:
-        servers.append(UvicornServer(app))
-        return servers[-1].url
-
-    try:
-        yield start
-    finally:
-        for server in reversed(servers):
-            server.stop()
+    with serving(UvicornServer) as serve:
+        yield serve
 
 
 @pytest.fixture

@@ -12,6 +12,13 @@ allowed with credentials. Every request goes through the app's callable in this 
 (WSGI: the environ copied per call; ASGI: one event loop runs a batch of calls). Cases are
 timed in batches with the garbage collector off, interleaved in random order per
 repetition; a ratio is the median of the per-repetition ratios.
+
+The route lookup: hug-cors finds a preflight's route before Falcon routes, with its own
+index of Falcon's tree (a dict lookup per segment), which steps aside for converter fields
+(``{id:int}``) and asks Falcon's router. Its lookup is timed against Falcon's
+``app._router.find(path)`` (the path of the last of ``/r{n}/items``, ``/r{n}/{id}`` or
+``/r{n}/{id:int}`` routes), and a whole WSGI preflight with the index against one that
+asks Falcon's router instead.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import falcon.testing
 from timing import quartiles, time_batch
 
 import hug_cors
+from hug_cors._route_index import RouterSnapshot, asking_the_router
 
 ORIGIN = "https://app.example.com"
 VARIANTS = ("none", "falcon", "hug-cors")
@@ -49,6 +57,14 @@ SCENARIOS: Dict[str, Tuple[str, Dict[str, str]]] = {
     ),
 }
 ROOT = Path(__file__).resolve().parent.parent
+# Routes by kind: the template of route n, and the path of a request to it.
+ROUTE_KINDS = {
+    "static": ("/r{n}/items", "/r{n}/items"),
+    "field": ("/r{n}/{{id}}", "/r{n}/7"),
+    "converter": ("/r{n}/{{id:int}}", "/r{n}/7"),
+}
+LOOKUPS = ("Falcon's router", "hug-cors")
+PREFLIGHT_FINDERS = ("index", "router")
 
 
 class Item:
@@ -79,6 +95,70 @@ def build(kind: str, variant: str, routes: int) -> Any:
     for n in range(routes):
         app.add_route(f"/r{n}/{{id:int}}", resource)
     return app
+
+
+def routed_app(kind: str, routes: int, finder: str) -> Tuple[Any, Any, str]:
+    """A WSGI app with hug-cors and ``routes`` routes of ``kind``, its middleware and the
+    path of the last route; with ``finder="router"``, hug-cors asks Falcon's router for
+    every route, as it does for a router its index cannot stand for."""
+    app = falcon.App()
+    cors = hug_cors.CORSMiddleware(app, allow_origins=[ORIGIN], max_age=600)
+    app.add_middleware(cors)
+    template, path = ROUTE_KINDS[kind]
+    for n in range(routes):
+        app.add_route(template.format(n=n), Item())
+    path = path.format(n=routes - 1)
+    router = app._router
+    router.find(path)  # Falcon compiles its router on the first find
+    if finder == "router":  # the snapshot the middleware keeps while the router is unchanged
+        cors._routes._current = RouterSnapshot(router, router._find, asking_the_router(router))
+    return app, cors, path
+
+
+def lookup_batch(find: Callable[..., Any], path: str) -> Callable[[int], float]:
+    """A function timing ``calls`` lookups of ``path``: microseconds per lookup."""
+
+    def batch(calls: int) -> float:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            started = time.perf_counter_ns()
+            for _ in range(calls):
+                find(path, None)  # Falcon's router.find(path, req), and hug-cors' alike
+            return (time.perf_counter_ns() - started) / calls / 1000
+        finally:
+            if enabled:
+                gc.enable()
+
+    return batch
+
+
+def route_cases() -> Dict[Tuple[str, int, str, str], Callable[..., Any]]:
+    """The lookups (Falcon's router, hug-cors') and the preflights (by the index, by
+    Falcon's router), by (section, routes, route kind, variant)."""
+    preflight = SCENARIOS["preflight, allowed"][1]
+    cases: Dict[Tuple[str, int, str, str], Callable[..., Any]] = {}
+    for routes in (1, 100, 1000):
+        for kind in ROUTE_KINDS:
+            app, cors, path = routed_app(kind, routes, "index")
+            router, snapshot = app._router, cors._routes.current()
+            found = snapshot.find(path, None)
+            assert found is not None, (kind, path)
+            assert found.resource is router.find(path)[0], (kind, path)
+            cases[("lookup", routes, kind, LOOKUPS[0])] = lookup_batch(router.find, path)
+            cases[("lookup", routes, kind, LOOKUPS[1])] = lookup_batch(snapshot.find, path)
+            if kind == "converter":
+                continue  # the index steps aside: both variants ask Falcon's router
+            for finder in PREFLIGHT_FINDERS:
+                app, cors, path = routed_app(kind, routes, finder)
+                check(app, "WSGI", "OPTIONS", path, preflight)
+                assert cors._routes.current().find.__name__ == (
+                    "ask_the_router" if finder == "router" else "find"
+                )
+                cases[("preflight", routes, kind, finder)] = wsgi_batch(
+                    app, "OPTIONS", path, preflight
+                )
+    return cases
 
 
 def asgi_batch(app: Any, method: str, path: str, headers: Dict[str, str]) -> Callable[..., Any]:
@@ -143,6 +223,7 @@ def main() -> None:
                         check(app, kind, method, path, headers)
                     make = asgi_batch if kind == "ASGI" else wsgi_batch
                     cases[(kind, routes, scenario, variant)] = make(app, method, path, headers)
+    cases.update(route_cases())
     sizes = {}
     for key, batch in cases.items():
         per_call = min(batch(50) for _ in range(3))
@@ -178,6 +259,8 @@ def report(samples: Dict[Tuple[str, int, str, str], List[float]]) -> List[str]:
         "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
     ]
     for kind, routes, scenario in dict.fromkeys(key[:3] for key in samples):
+        if kind in ("lookup", "preflight"):
+            continue
         cells = []
         for variant in VARIANTS:
             low, median, high = quartiles(samples[(kind, routes, scenario, variant)])
@@ -194,6 +277,34 @@ def report(samples: Dict[Tuple[str, int, str, str], List[float]]) -> List[str]:
             f"| {kind} | {routes:,} | {scenario} | {' | '.join(cells)} | "
             f"{statistics.median(ratios):.3f} {verdict} |"
         )
+    return lines + route_report(samples)
+
+
+def route_report(samples: Dict[Tuple[str, int, str, str], List[float]]) -> List[str]:
+    lines = [
+        "",
+        "## The route lookup: hug-cors' index and Falcon's router",
+        "",
+        "A preflight's route, found before Falcon routes it (see the docstring). `lookup`: "
+        "microseconds per lookup of the last route's path, Falcon's `app._router.find(path)` "
+        "and hug-cors' own (its index; for converter fields, Falcon's router asked through "
+        "hug-cors). `preflight`: a whole WSGI preflight (allowed) with the index and with "
+        "hug-cors asking Falcon's router instead. The ratio is the second over the first: "
+        "below 1, hug-cors' index is faster.",
+        "",
+        "| timed | routes | route kind | first | second | second / first |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+    ]
+    for section in ("lookup", "preflight"):
+        variants = LOOKUPS if section == "lookup" else PREFLIGHT_FINDERS
+        for routes, kind in dict.fromkeys(k[1:3] for k in samples if k[0] == section):
+            first, second = (samples[(section, routes, kind, v)] for v in variants)
+            cells = []
+            for variant, values in zip(variants, (first, second)):
+                low, median, high = quartiles(values)
+                cells.append(f"{variant}: {median:.2f} ({low:.2f}-{high:.2f})")
+            ratio = statistics.median(b / a for a, b in zip(first, second))
+            lines.append(f"| {section} | {routes:,} | {kind} | {' | '.join(cells)} | {ratio:.3f} |")
     return lines
 
 

@@ -144,6 +144,24 @@ def test_each_decision_is_kept_for_the_ttl_in_each_process() -> None:
     assert tenants.asked == [TENANT, STRANGER, TENANT, STRANGER]
 
 
+def test_through_the_middleware_each_decision_also_lasts_the_ttl_and_no_longer(
+    make_api: MakeApi,
+) -> None:
+    """The middleware takes a kept decision from the policy's ready answers, without
+    asking the policy: an expired one must not be served from there."""
+    tenants = Tenants(TENANT)
+    api = make_api(allow_origin_func=tenants, allow_origin_func_ttl=0.3)
+    for _ in range(3):
+        assert allowed_origin(api, TENANT) == TENANT
+        assert allowed_origin(api, STRANGER) is None
+    tenants.origins = {STRANGER}
+    assert allowed_origin(api, TENANT) == TENANT
+    time.sleep(0.35)
+    assert allowed_origin(api, TENANT) is None
+    assert allowed_origin(api, STRANGER) == STRANGER
+    assert tenants.asked == [TENANT, STRANGER, TENANT, STRANGER]
+
+
 def test_a_ttl_of_zero_asks_every_time() -> None:
     tenants = Tenants(TENANT)
     policy = CORSPolicy(allow_origin_func=tenants, allow_origin_func_ttl=0)
@@ -451,6 +469,21 @@ def test_the_decisions_of_patterns_are_kept_and_bounded() -> None:
     # table and the answers in turn-over.
     assert after - settled < 1024 * 1024, f"{after - settled} bytes more"
     assert policy.actual("https://a.example.com").refusal is None
+
+
+def test_a_flood_never_turns_over_the_listed_origins_ready_answers() -> None:
+    """Adapters take an answer from ``ready_answers`` before asking the policy: the listed
+    origins' stay there whatever a flood of pattern-allowed origins does, and the flood's
+    are at most MAX_DECISIONS."""
+    policy = CORSPolicy(allow_origins=[ORIGIN, "https://*.example.com"])
+    listed = policy.ready_answers[ORIGIN]
+    for n in range(2 * MAX_DECISIONS):
+        policy.actual(f"https://x{n}.example.com")
+    assert policy.ready_answers[ORIGIN] is listed
+    assert policy.ready_answers[None] == policy.actual(None)
+    assert len(policy.ready_answers) == MAX_DECISIONS + 2
+    assert "https://x0.example.com" not in policy.ready_answers  # the oldest went first
+    assert f"https://x{2 * MAX_DECISIONS - 1}.example.com" in policy.ready_answers
 
 
 def test_an_origin_longer_than_any_browser_sends_is_refused_and_never_kept() -> None:

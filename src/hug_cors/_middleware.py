@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+from time import monotonic
 from typing import (
     AbstractSet,
     Any,
@@ -435,10 +436,11 @@ class CORSMiddleware:
                 policy = table.for_path(req.path, snapshot.find(req.path, req), method)
         if policy is None:
             return
+        # A listed origin's answer, or one decided before (allow_origin_func's until it
+        # expires): one lookup. Otherwise the policy decides, and reads the response's
+        # header names only for expose_headers=["*"] with credentials.
         answer = policy.ready_answers.get(origin)
-        if answer is None:
-            # The response's header names are read only for expose_headers=["*"] with
-            # credentials.
+        if answer is None or (answer.expires is not None and answer.expires <= monotonic()):
             names = resp._headers.keys if policy.exposes_response_headers else tuple
             answer = policy.actual(origin, names)
         if method == "OPTIONS" and resource is not None:

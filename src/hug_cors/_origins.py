@@ -284,30 +284,35 @@ V = TypeVar("V")
 
 
 class Remembered(Generic[K, V]):
-    """What was decided for each key (an origin, say), at most ``limit`` of them; the
-    oldest goes first. Reads take no lock; writes take one, so that threads can share it."""
+    """What was decided for each key (an origin, say): the ``permanent`` decisions, and at
+    most ``limit`` others, the oldest of which goes first. ``decided`` holds them all.
+    Reads take no lock; writes take one, so that threads can share it."""
 
-    __slots__ = ("_limit", "_lock", "decided")
+    __slots__ = ("_limit", "_lock", "_order", "decided")
 
-    def __init__(self, limit: int = MAX_DECISIONS) -> None:
-        self.decided: Dict[K, V] = {}
+    def __init__(self, limit: int = MAX_DECISIONS, permanent: Optional[Dict[K, V]] = None) -> None:
+        self.decided: Dict[K, V] = dict(permanent or {})
+        self._order: Dict[K, None] = {}  # the keys remember() added, oldest first
         self._limit = limit
         self._lock = threading.Lock()
 
     def remember(self, key: K, value: V) -> V:
         with self._lock:
-            decided = self.decided
-            if len(decided) >= self._limit and key not in decided:
-                del decided[next(iter(decided))]
-            decided[key] = value
+            order = self._order
+            if len(order) >= self._limit and key not in order:
+                oldest = next(iter(order))
+                del order[oldest], self.decided[oldest]
+            order[key] = None
+            self.decided[key] = value
         return value
 
 
 class OriginFunction(Generic[V]):
     """``allow_origin_func``'s decisions, each kept ``ttl`` seconds in one process.
 
-    ``make(origin, allowed, reason)`` turns a decision into what is kept (the policy's
-    answer), ``reason`` saying why it refused (``""`` when it allowed). The function is
+    ``make(origin, allowed, reason, expires)`` turns a decision into what is kept (the
+    policy's answer), ``reason`` saying why it refused (``""`` when it allowed), ``expires``
+    when it stops being kept (a ``clock()`` time; ``0.0`` for a decision not kept). The function is
     called with well-formed serialized origins only, one call at a time, and at most once
     per origin per ``ttl``, whatever a flood of distinct origins does: when all
     ``MAX_DECISIONS`` kept decisions are younger than ``ttl``, a new origin is refused
@@ -321,7 +326,7 @@ class OriginFunction(Generic[V]):
         self,
         function: Callable[[str], object],
         ttl: float,
-        make: Callable[[str, bool, str], V],
+        make: Callable[[str, bool, str, float], V],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.function, self.ttl, self._make, self._clock = function, ttl, make, clock
@@ -343,7 +348,7 @@ class OriginFunction(Generic[V]):
     def ask(self, origin: str) -> V:
         """The function's decision for ``origin``, asked now (when :meth:`kept` has none)."""
         if split_origin(origin) is None:
-            return self._make(origin, False, "it is not a serialized origin, never asked")
+            return self._make(origin, False, "it is not a serialized origin, never asked", 0.0)
         with self._lock:  # one call at a time: a flood never runs queries in parallel
             now = self._clock()
             decided = self._decided
@@ -358,12 +363,13 @@ class OriginFunction(Generic[V]):
                 del decided[oldest]
             if len(decided) >= MAX_DECISIONS:
                 return self._make(
-                    origin, False, f"{MAX_DECISIONS} newer decisions are kept, never asked"
+                    origin, False, f"{MAX_DECISIONS} newer decisions are kept, never asked", 0.0
                 )
             allowed, reason = self._ask(origin)
-            value = self._make(origin, allowed, reason)
-            if self.ttl > 0:
-                decided[origin] = (value, now + self.ttl)
+            expires = now + self.ttl if self.ttl > 0 else 0.0
+            value = self._make(origin, allowed, reason, expires)
+            if expires:
+                decided[origin] = (value, expires)
             return value
 
     def _ask(self, origin: str) -> Tuple[bool, str]:

@@ -23,6 +23,7 @@ Access-Control-Max-Age: 600
 from __future__ import annotations
 
 import re
+from time import monotonic
 from typing import (
     AbstractSet,
     Any,
@@ -115,7 +116,7 @@ class Answer:
 ('access-control-allow-credentials', 'true'), ('vary', 'Origin'))
     """
 
-    __slots__ = ("fields", "headers", "refusal", "vary")
+    __slots__ = ("expires", "fields", "headers", "refusal", "vary")
     headers: Tuple[Tuple[str, str], ...]
     """The (name, value) pairs to set on the response."""
     vary: str
@@ -124,13 +125,20 @@ class Answer:
     """Why CORS was refused (quoted, ASCII, short), or ``None``."""
     fields: Tuple[Tuple[str, str], ...]
     """``headers`` and ``Vary`` as (lower-case name, value) pairs."""
+    expires: Optional[float]
+    """The ``time.monotonic()`` from which the answer no longer holds (an
+    ``allow_origin_func`` decision), or ``None``: it always holds."""
 
     def __init__(
-        self, headers: Tuple[Tuple[str, str], ...], vary: str = "", refusal: Optional[str] = None
+        self,
+        headers: Tuple[Tuple[str, str], ...],
+        vary: str = "",
+        refusal: Optional[str] = None,
+        expires: Optional[float] = None,
     ) -> None:
         # Read-only by convention: a guard against assignment (object.__setattr__ here)
         # would make an answer take twice as long to build, and each preflight builds one.
-        self.headers, self.vary, self.refusal = headers, vary, refusal
+        self.headers, self.vary, self.refusal, self.expires = headers, vary, refusal, expires
         fields = []  # a loop, not a comprehension: on Python 3.11 it takes a fifth less
         for name, value in headers:
             fields.append((name.lower(), value))
@@ -165,15 +173,16 @@ class CORSPolicy:
     header names (``expose_headers=["*"]`` with credentials, where ``"*"`` is a literal
     name): an adapter then passes them, and otherwise need not.
 
-    ``ready_answers`` holds, by origin, the answers :meth:`actual` gives whatever the
-    response (those of the listed exact origins, unless the response's header names are
-    exposed): an adapter may look an origin up there first, and save a call.
+    ``ready_answers`` holds, by origin (``None`` for no Origin), answers :meth:`actual`
+    gives whatever the response: the listed exact origins', and those decided so far for
+    other origins (unless the response's header names are exposed, or every origin is
+    allowed). An adapter may look an origin up there first and save a call, as long as the
+    answer has not expired (:attr:`Answer.expires`).
     """
 
     __slots__ = (
         "_credentialed",
         "_decided",
-        "_exact_answers",
         "_exact_grants",
         "_exposed",
         "_frozen",
@@ -278,15 +287,20 @@ class CORSPolicy:
         self._wildcard_answer = Answer(WILDCARD_ORIGIN + self._exposed)
         self._no_origin_answer = Answer((), "Origin")
         self._exact_grants = {o: self._origin_headers(o) for o in self._origins.exact}
-        self._exact_answers: Dict[Optional[str], Answer] = {
+        exact_answers: Dict[Optional[str], Answer] = {
             o: Answer(grant + self._exposed, "Origin") for o, grant in self._exact_grants.items()
         }
-        self.ready_answers: Mapping[Optional[str], Answer] = (
-            {} if self.exposes_response_headers else self._exact_answers
+        # The answers by origin: those of no Origin and the listed origins, and for other
+        # origins those decided on their first request and kept (bounded): a pattern's, the
+        # regex's, a refusal, allow_origin_func's until it expires. Any of them costs one
+        # lookup per request.
+        self._decided: Remembered[Optional[str], Answer] = Remembered(
+            permanent={None: self._no_origin_answer, **exact_answers}
         )
-        # The answers for other origins, decided on their first request and kept (bounded):
-        # a pattern's, the regex's or a refusal; allow_origin_func's for its TTL.
-        self._decided: Remembered[str, Answer] = Remembered()
+        ready = self.exposes_response_headers or self.allow_all_origins
+        self.ready_answers: Mapping[Optional[str], Answer] = (
+            self._decided.decided if not ready else {}
+        )
         # The answers to the preflights of listed origins, by everything they depend on:
         # the same request costs one lookup the next time (bounded: a flood of made-up
         # header lists turns it over).
@@ -346,7 +360,7 @@ class CORSPolicy:
     def decided_by(self, origin: str) -> Optional[str]:
         """The parameter that allows ``origin`` (``"allow_origins"``, ``"allow_origin_regex"``
         or ``"allow_origin_func"``), or None if it is refused."""
-        if self.allow_all_origins or origin in self._exact_answers:
+        if self.allow_all_origins or origin in self._exact_grants:
             return "allow_origins"
         if self.actual(origin).refusal is not None:
             return None
@@ -436,11 +450,9 @@ class CORSPolicy:
             return self._wildcard_answer
         if origin is None:
             return self._no_origin_answer
-        answer = (
-            self._exact_answers.get(origin)
-            or self._decided.decided.get(origin)
-            or self._decide(origin)
-        )
+        answer = self._decided.decided.get(origin)
+        if answer is None or (answer.expires is not None and answer.expires <= monotonic()):
+            answer = self._decide(origin)
         if self.exposes_response_headers and answer.refusal is None:
             names = [name.lower() for name in response_header_names()]
             exposable = [n for n in names if n not in NOT_EXPOSED and TOKEN.match(n)]
@@ -478,23 +490,27 @@ class CORSPolicy:
     def _decide(self, origin: str) -> Answer:
         """The actual answer for an origin that is neither listed nor remembered: by the
         patterns, the regex or allow_origin_func (whose decisions expire)."""
-        if self._function is not None:  # kept only for origins the patterns and regex refuse
-            answer = self._function.kept(origin)
-            if answer is not None:
-                return answer
+        function = self._function
+        if function is not None:  # kept only for origins the patterns and regex refuse
+            answer = function.kept(origin)
+            if answer is not None:  # still kept, but no longer remembered here
+                return self._decided.remember(origin, answer)
         if len(origin) > MAX_ORIGIN_LENGTH:  # no browser sends it: refused, never kept
             return self._answer(origin, False, "")
         if self._origins.allows(origin):
             return self._decided.remember(origin, self._allowed_answer(origin))
-        if self._function is not None:
-            return self._function.ask(origin)
+        if function is not None:
+            answer = function.ask(origin)
+            return self._decided.remember(origin, answer) if answer.expires else answer
         return self._decided.remember(origin, self._answer(origin, False, ""))
 
-    def _answer(self, origin: str, allowed: bool, reason: str) -> Answer:
+    def _answer(
+        self, origin: str, allowed: bool, reason: str, expires: Optional[float] = None
+    ) -> Answer:
         if allowed:
-            return self._allowed_answer(origin)
+            return self._allowed_answer(origin, expires)
         because = f" ({reason})" if reason else ""
-        return Answer((), "Origin", f"origin {loggable(origin)} is not allowed{because}")
+        return Answer((), "Origin", f"origin {loggable(origin)} is not allowed{because}", expires)
 
     def _origin_headers(self, origin: str) -> Tuple[Tuple[str, str], ...]:
         if self.allow_all_origins:
@@ -507,8 +523,8 @@ class CORSPolicy:
             )
         return (("Access-Control-Allow-Origin", origin),)
 
-    def _allowed_answer(self, origin: str) -> Answer:
-        return Answer(self._origin_headers(origin) + self._exposed, "Origin")
+    def _allowed_answer(self, origin: str, expires: Optional[float] = None) -> Answer:
+        return Answer(self._origin_headers(origin) + self._exposed, "Origin", None, expires)
 
     def _refuse_preflight(self, reason: str) -> Answer:
         return Answer((), self._preflight_vary, reason)

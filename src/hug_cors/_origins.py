@@ -12,9 +12,11 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from typing import (
     AbstractSet,
     Callable,
+    Deque,
     Dict,
     FrozenSet,
     Generic,
@@ -288,22 +290,24 @@ class Remembered(Generic[K, V]):
     most ``limit`` others, the oldest of which goes first. ``decided`` holds them all.
     Reads take no lock; writes take one, so that threads can share it."""
 
-    __slots__ = ("_limit", "_lock", "_order", "decided")
+    __slots__ = ("_added", "_limit", "_lock", "decided")
 
     def __init__(self, limit: int = MAX_DECISIONS, permanent: Optional[Dict[K, V]] = None) -> None:
         self.decided: Dict[K, V] = dict(permanent or {})
-        self._order: Dict[K, None] = {}  # the keys remember() added, oldest first
+        # What remember() added, oldest first; an entry remembered again since is stale.
+        self._added: Deque[Tuple[K, V]] = deque()
         self._limit = limit
         self._lock = threading.Lock()
 
     def remember(self, key: K, value: V) -> V:
         with self._lock:
-            order = self._order
-            if len(order) >= self._limit and key not in order:
-                oldest = next(iter(order))
-                del order[oldest], self.decided[oldest]
-            order[key] = None
-            self.decided[key] = value
+            added, decided = self._added, self.decided
+            if len(added) >= self._limit:
+                oldest, kept = added.popleft()
+                if decided.get(oldest) is kept:
+                    del decided[oldest]
+            added.append((key, value))
+            decided[key] = value
         return value
 
 

@@ -456,10 +456,14 @@ class CORSMiddleware:
                 if policy.max_age is not None:
                     resp.set_header("Access-Control-Max-Age", str(policy.max_age))
         written: Dict[str, str] = resp._headers
-        if answer.refusal is None and "vary" not in written:
-            written.update(answer.fields)  # _apply's common case, inline: a call costs 1%
-        else:
+        if "vary" in written:
             _apply(answer, req, resp, settings.debug)
+            return
+        written.update(answer.fields)  # _apply's common case, inline: a call costs 1%
+        refusal = answer.refusal
+        # Nothing to report unless in debug mode or logging at debug level: not even a call.
+        if refusal is not None and (settings.debug or logger.isEnabledFor(logging.DEBUG)):
+            _report_refusal(refusal, req, resp, settings.debug)
 
     async def process_response_async(
         self, req: Any, resp: Any, resource: object, req_succeeded: bool
@@ -670,13 +674,16 @@ def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bo
     written.update(answer.fields)
     if existing and answer.vary:  # the app's own Vary, with the answer's tokens added
         written["vary"] = merge_vary(existing, answer.vary)
-    refusal = answer.refusal
-    if refusal is not None:
-        # Refusals are loggable(): quoted, ASCII, short, safe in a header. A write refused
-        # earlier keeps its own reason.
-        if debug and DEBUG_HEADER.lower() not in written:
-            resp.set_header(DEBUG_HEADER, refusal)
-        level = logging.WARNING if debug else logging.DEBUG
-        if logger.isEnabledFor(level):
-            path = loggable(req.path)
-            logger.log(level, "CORS refused for %s %s: %s", req.method, path, refusal)
+    if answer.refusal is not None:
+        _report_refusal(answer.refusal, req, resp, debug)
+
+
+def _report_refusal(refusal: str, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
+    """Log a refusal (at debug level; in debug mode at warning, and in a response header).
+    Refusals are loggable(): quoted, ASCII, short, safe in a header."""
+    if debug and DEBUG_HEADER.lower() not in resp._headers:  # a refused write keeps its own
+        resp.set_header(DEBUG_HEADER, refusal)
+    level = logging.WARNING if debug else logging.DEBUG
+    if logger.isEnabledFor(level):
+        path = loggable(req.path)
+        logger.log(level, "CORS refused for %s %s: %s", req.method, path, refusal)

@@ -275,16 +275,15 @@ def write_page(
         "",
         "## The quality targets",
         "",
-        "Ratios are medians of per-repetition ratios of two cases timed moments apart "
-        "(the IQR is that of the ratios): (a) a simple CORS GET costs at most 10% more than "
-        "the same app without middleware, from an allowed origin or a refused one; (b) a preflight costs no more than a plain "
-        "OPTIONS to the app without middleware; (c) at 1,000 routes a preflight costs at "
-        "most half of hug's own class's; (d) 10,000 exact origins cost the same as 1; (e) "
-        "per-route policies configured cost at most 3% more than none; (f) a GET from an "
-        "origin a pattern, the regex or a cached allow_origin_func decision allows costs at "
-        "most 10% more than no middleware, as an exact origin does; (g) with "
-        "reject_cross_origin_writes, an allowed origin's write costs at most 3% more than "
-        "without.",
+        "Ratios are medians of per-repetition ratios of two cases timed moments apart (the IQR is "
+        "that of the ratios): (a) a simple CORS GET costs at most 10% more than the same app "
+        "without middleware, from an allowed origin or a refused one; (b) a preflight costs no "
+        "more than a plain OPTIONS to the app without middleware; (c) at 1,000 routes a preflight "
+        "costs at most half of hug's own class's; (d) 10,000 exact origins cost the same as 1; (e)"
+        " per-route policies configured cost at most 3% more than none; (f) a GET from an origin a"
+        " pattern, the regex or a cached allow_origin_func decision allows costs at most 10% more "
+        "than no middleware, as an exact origin does; (g) with reject_cross_origin_writes, an "
+        "allowed origin's write costs at most 3% more than without.",
         "",
         markdown_table(check_rows(checks)),
         "",

@@ -19,7 +19,7 @@ from falcon import testing
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, route_policy
+from hug_cors import CORSConfigurationError, CORSMiddleware, CORSPolicy, explain, route_policy
 from hug_cors._route_index import RouteIndex
 from tests.helpers import for_asgi, new_falcon_app
 from tests.stress.support import (
@@ -251,6 +251,14 @@ def test_configure_changes_every_later_answer(kind: str) -> None:
     assert "access-control-allow-origin" not in get(app, "/items/1", Origin=ADMIN).headers
     cors.configure(allow_origins=[ORIGIN, ADMIN])
     assert get(app, "/items/1", Origin=ADMIN).headers["access-control-allow-origin"] == ADMIN
+
+
+def test_explain_says_what_the_browser_does_under_the_apps_middleware(kind: str) -> None:
+    cors = CORSMiddleware(new_app(kind), allow_origins=[ORIGIN], allow_headers=["X-Token"])
+    assert explain(cors, ORIGIN, "PUT", ["X-Token"], route_methods=["PUT"]).allowed
+    refused = explain(cors, ORIGIN, "PUT", ["X-Other"], route_methods=["PUT"])
+    assert not refused.allowed
+    assert refused.fix == "add 'X-Other' to allow_headers"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, List, Set
 
@@ -83,8 +84,13 @@ def test_requests_in_flight_see_the_old_or_the_new_policy_never_a_mix(make_api: 
     stop = threading.Event()
 
     def swap() -> None:
-        for n in range(400):
+        # At least 400 swaps, and on until the readers have seen both policies (a fast
+        # app's swaps may all be done before a reader's first request): 30 s at most.
+        deadline = time.monotonic() + 30
+        n = 0
+        while n < 400 or (len(seen) < 2 and time.monotonic() < deadline):
             middleware.configure(**(second if n % 2 else first))
+            n += 1
         stop.set()
 
     def read(_: int) -> None:

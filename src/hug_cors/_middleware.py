@@ -72,6 +72,7 @@ REQUEST_PRIVATE_NETWORK = "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"
 FETCH_SITE = "HTTP_SEC_FETCH_SITE"
 HOST = "HTTP_HOST"
 DEBUG_HEADER = "Hug-CORS-Refused"
+DEBUG_FIELD = DEBUG_HEADER.lower()  # as Falcon keys it in Response._headers
 # The methods process_request leaves alone: neither a preflight nor a write.
 NOTHING_BEFORE_ROUTING = SAFE_METHODS - {"OPTIONS"}
 
@@ -316,15 +317,13 @@ class CORSMiddleware:
         method = req.method
         if method in NOTHING_BEFORE_ROUTING:
             return
+        if headers is None:
+            headers = req.env
         if method == "OPTIONS":
-            if headers is None:
-                headers = req.env
             origin, requested = read(headers, ORIGIN), read(headers, REQUEST_METHOD)
             if origin is not None and requested is not None:
                 self._answer_preflight(req, resp, origin, requested, headers, read)
         elif self._settings.reject_cross_origin_writes:  # a write: any method but the safe ones
-            if headers is None:
-                headers = req.env
             self._refuse_cross_origin_write(req, resp, headers, read)
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
@@ -681,7 +680,7 @@ def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bo
 def _report_refusal(refusal: str, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:
     """Log a refusal (at debug level; in debug mode at warning, and in a response header).
     Refusals are loggable(): quoted, ASCII, short, safe in a header."""
-    if debug and DEBUG_HEADER.lower() not in resp._headers:  # a refused write keeps its own
+    if debug and DEBUG_FIELD not in resp._headers:  # a refused write keeps its own
         resp.set_header(DEBUG_HEADER, refusal)
     level = logging.WARNING if debug else logging.DEBUG
     if logger.isEnabledFor(level):

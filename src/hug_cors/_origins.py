@@ -316,7 +316,8 @@ class OriginFunction(Generic[V]):
 
     ``make(origin, allowed, reason, expires)`` turns a decision into what is kept (the
     policy's answer), ``reason`` saying why it refused (``""`` when it allowed), ``expires``
-    when it stops being kept (a ``clock()`` time; ``0.0`` for a decision not kept). The function is
+    when it stops being kept (a ``time.monotonic()``, the clock every reader of the answer
+    compares with; ``0.0`` for a decision not kept). The function is
     called with well-formed serialized origins only, one call at a time, and at most once
     per origin per ``ttl``, whatever a flood of distinct origins does: when all
     ``MAX_DECISIONS`` kept decisions are younger than ``ttl``, a new origin is refused
@@ -324,16 +325,15 @@ class OriginFunction(Generic[V]):
     logged with its traceback on the ``hug_cors`` logger).
     """
 
-    __slots__ = ("_clock", "_decided", "_lock", "_make", "function", "ttl")
+    __slots__ = ("_decided", "_lock", "_make", "function", "ttl")
 
     def __init__(
         self,
         function: Callable[[str], object],
         ttl: float,
         make: Callable[[str, bool, str, float], V],
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.function, self.ttl, self._make, self._clock = function, ttl, make, clock
+        self.function, self.ttl, self._make = function, ttl, make
         # Insertion order is expiry order: every decision lives ttl seconds.
         self._decided: Dict[str, Tuple[V, float]] = {}
         self._lock = threading.Lock()
@@ -347,14 +347,14 @@ class OriginFunction(Generic[V]):
     def kept(self, origin: str) -> Optional[V]:
         """The decision kept for ``origin``, if it is younger than the TTL."""
         kept = self._decided.get(origin)
-        return kept[0] if kept is not None and kept[1] > self._clock() else None
+        return kept[0] if kept is not None and kept[1] > time.monotonic() else None
 
     def ask(self, origin: str) -> V:
         """The function's decision for ``origin``, asked now (when :meth:`kept` has none)."""
         if split_origin(origin) is None:
             return self._make(origin, False, "it is not a serialized origin, never asked", 0.0)
         with self._lock:  # one call at a time: a flood never runs queries in parallel
-            now = self._clock()
+            now = time.monotonic()
             decided = self._decided
             entry = decided.pop(origin, None)
             if entry is not None and entry[1] > now:  # another thread just asked

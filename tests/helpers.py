@@ -303,33 +303,30 @@ def _call_falcon(
     # create_scope adds its own Host header unless it is given as ``host``.
     host = next((headers.pop(name) for name in list(headers) if name.lower() == "host"), None)
     scope = testing.create_scope(path, query, method, headers, host=host or testing.DEFAULT_HOST)
-    collector = _Collector()
+    status, answered, body = run_asgi(app, scope)
+    return _Response(status, answered, body)
+
+
+def run_asgi(app: Any, scope: Dict[str, Any]) -> Tuple[str, List[Tuple[str, str]], bytes]:
+    """One request to an ASGI app with an empty body: its status line, headers (latin-1
+    text, repeats kept) and body. Falcon's own collector is not used: it refuses a tab in a
+    header value, which HTTP allows (an app's ``Vary: Origin,\tCookie``)."""
+    sent: List[Dict[str, Any]] = []
+
+    async def send(event: Dict[str, Any]) -> None:
+        sent.append(event)
+
     # A loop of its own, never made the thread's current one: asyncio.run() would unset
     # the current loop, which Falcon 3.1's TestClient then looks for.
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(app(scope, testing.ASGIRequestEventEmitter(), collector))
+        loop.run_until_complete(app(scope, testing.ASGIRequestEventEmitter(), send))
     finally:
         loop.close()
-    status = falcon.code_to_http_status(collector.status)
-    return _Response(status, collector.headers, b"".join(collector.body))
-
-
-class _Collector:
-    """What an ASGI app sends. Falcon's own collector refuses a tab in a header value, which
-    HTTP allows (an app's ``Vary: Origin,\tCookie``); the tests check every field."""
-
-    def __init__(self) -> None:
-        self.status = 0
-        self.headers: List[Tuple[str, str]] = []
-        self.body: List[bytes] = []
-
-    async def __call__(self, event: Dict[str, Any]) -> None:
-        if event["type"] == "http.response.start":
-            self.status = event["status"]
-            self.headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event["headers"]]
-        elif event["type"] == "http.response.body":
-            self.body.append(event.get("body", b""))
+    start = next(event for event in sent if event["type"] == "http.response.start")
+    headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in start["headers"]]
+    body = b"".join(e.get("body", b"") for e in sent if e["type"] == "http.response.body")
+    return falcon.code_to_http_status(start["status"]), headers, body
 
 
 def preflight(

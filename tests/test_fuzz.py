@@ -25,14 +25,21 @@ import re
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
-import falcon
 import pytest
 from falcon import testing
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from hug_cors import CORSConfigurationError
-from tests.helpers import ORIGIN, OTHER_ORIGIN, MakeApi, configuration_error, examples, server
+from tests.helpers import (
+    ORIGIN,
+    OTHER_ORIGIN,
+    MakeApi,
+    configuration_error,
+    examples,
+    run_asgi,
+    server,
+)
 from tests.oracles import (
     CONFIGS,
     LATIN_1,
@@ -112,22 +119,8 @@ def asgi(app: Any, method: str, path: str, fields: Dict[str, str]) -> Tuple[str,
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 80),
     }
-    sent: List[Dict[str, Any]] = []
-
-    async def receive() -> Dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send_event(event: Dict[str, Any]) -> None:
-        sent.append(event)
-
-    loop = asyncio.new_event_loop()  # never the thread's current loop (see tests/helpers.py)
-    try:
-        loop.run_until_complete(app(scope, receive, send_event))
-    finally:
-        loop.close()
-    start = next(event for event in sent if event["type"] == "http.response.start")
-    headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in start["headers"]]
-    return falcon.code_to_http_status(start["status"]), headers
+    status, headers, _ = run_asgi(app, scope)
+    return status, headers
 
 
 # --- Hostile header values -------------------------------------------------------------

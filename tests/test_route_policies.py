@@ -90,6 +90,11 @@ def test_none_means_no_cors_at_all_for_those_routes() -> None:
     answered = preflight(api, "/admin/users", "GET")
     assert answered.status == "200 OK"
     assert cors_headers(answered) == {}
+    # A plain OPTIONS (no Access-Control-Request-Method) too: the app's own answer.
+    plain = call(api, "OPTIONS", "/admin/users", {"Origin": ORIGIN})
+    assert plain.status == "200 OK"
+    assert cors_headers(plain) == {}
+    assert "vary" not in plain.headers_dict
 
 
 def test_a_preflight_uses_the_policy_of_the_route_it_asks_about() -> None:

@@ -130,9 +130,19 @@ class _Settings(NamedTuple):
         return settings
 
 
-# A router snapshot, the configuration, the policy of each route under it, and the app's
-# sinks as they were (Falcon's add_sink leaves the router as it is).
-Compiled = Tuple[RouterSnapshot, _Settings, RoutePolicies, List[Any]]
+class _Compiled:
+    """A router snapshot, the configuration, the policy of each route under it, and the
+    app's sinks as they were (Falcon's add_sink leaves the router as it is)."""
+
+    __slots__ = ("settings", "sinks", "snapshot", "table")
+
+    def __init__(
+        self, snapshot: RouterSnapshot, settings: _Settings, table: RoutePolicies, sinks: List[Any]
+    ) -> None:
+        self.snapshot = snapshot
+        self.settings = settings
+        self.table = table
+        self.sinks = sinks
 
 
 class CORSMiddleware:
@@ -194,7 +204,7 @@ class CORSMiddleware:
 
     __slots__ = ("_api", "_compiled", "_routes", "_settings")
     _api: Any
-    _compiled: Optional[Compiled]
+    _compiled: Optional[_Compiled]
     _routes: RouteFinder
     _settings: _Settings
 
@@ -341,8 +351,8 @@ class CORSMiddleware:
         read: ReadHeader,
     ) -> None:
         settings = self._settings
-        snapshot, _, table, _ = self._current(settings)
-        path = req.path
+        compiled = self._current(settings)
+        snapshot, table, path = compiled.snapshot, compiled.table, req.path
         # The route says which methods it serves, and whose policy applies.
         route = None
         policy: Optional[CORSPolicy] = settings.policy
@@ -380,9 +390,10 @@ class CORSMiddleware:
             return  # not from a browser: curl, a server, a mobile app
         settings = self._settings
         policy: Optional[CORSPolicy] = settings.policy
-        snapshot, _, table, _ = self._current(settings)
-        if not table.uniform:  # the policy of the function the request would reach
-            policy = table.for_path(req.path, snapshot.find(req.path, req), req.method)
+        compiled = self._current(settings)
+        if not compiled.table.uniform:  # the policy of the function the request would reach
+            route = compiled.snapshot.find(req.path, req)
+            policy = compiled.table.for_path(req.path, route, req.method)
         refusal = cross_origin_write(policy, req.method, fetch_site, origin, read(headers, HOST))
         if refusal is None:
             return
@@ -411,58 +422,90 @@ class CORSMiddleware:
 
         ``headers`` and ``read`` are as for :meth:`process_request`.
         """
-        method = req.method
         if headers is None:
             headers = req.env
-        origin = read(headers, ORIGIN)
-        if method == "OPTIONS" and origin is not None and read(headers, REQUEST_METHOD) is not None:
-            return  # a preflight: answered in process_request, or left to the app
-        settings = self._settings
-        # The policy of the function that served the request: the route table's entry for
-        # the template Falcon routed through, if it is current (the same resource there).
-        compiled = self._compiled
-        entry = None
-        if compiled is not None and compiled[1] is settings:
-            entry = compiled[2].by_template.get(req.uri_template)
-        policy: RoutePolicy = INHERIT
-        if entry is not None and entry[0] is resource:
-            policy = entry[1].get(method, INHERIT)
-        if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
-            snapshot, _, table, _ = self._current(settings)
-            if resource is not None:
-                policy = table.for_resource(resource, req.uri_template, method, req.path)
-            else:
-                policy = table.for_path(req.path, snapshot.find(req.path, req), method)
-        if policy is None:
+        method = req.method
+        if method == "OPTIONS":
+            self._options_response(req, resp, resource, headers, read)
             return
+        # Every line below runs on each GET: what could be done once is in the compiled
+        # route table and the policy's ready answers.
+        settings = self._settings
+        policy: RoutePolicy = INHERIT
+        compiled = self._compiled
+        if compiled is not None and compiled.settings is settings:
+            # The route table's entry for the template Falcon routed through, if it holds
+            # the resource that served the request.
+            entry = compiled.table.by_template.get(req.uri_template)
+            if entry is not None and entry.resource is resource:
+                policy = entry.policy
+                if policy is INHERIT:  # its methods have policies of their own
+                    policy = entry.policy_of(method)
+        if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
+            policy = self._policy_of_response(req, resource, method, settings)
+        if policy is None:
+            return  # no CORS for this route
+        origin = read(headers, ORIGIN)
         # A listed origin's answer, or one decided before (allow_origin_func's until it
-        # expires): one lookup. Otherwise the policy decides, and reads the response's
-        # header names only for expose_headers=["*"] with credentials.
+        # expires): one lookup. Otherwise the policy decides.
         answer = policy.ready_answers.get(origin)
         if answer is None or (answer.expires is not None and answer.expires <= monotonic()):
-            names = resp._headers.keys if policy.exposes_response_headers else tuple
-            answer = policy.actual(origin, names)
-        if method == "OPTIONS" and resource is not None:
-            # A plain OPTIONS: the route-aware headers hug's class sends, but no
-            # Access-Control-Allow-* for a refused origin.
-            entry = self._current(settings)[2].by_template.get(req.uri_template)
-            methods = served_methods(resource)
-            if entry is not None and entry[0] is resource:  # suffixed responders too
-                methods = entry[3]
-            resp.set_header("Allow", ", ".join(sorted(methods)))
-            if answer.refusal is None:
-                resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
-                if policy.max_age is not None:
-                    resp.set_header("Access-Control-Max-Age", str(policy.max_age))
+            answer = self._decide(policy, origin, resp)
         written: Dict[str, str] = resp._headers
         if "vary" in written:
             _apply(answer, req, resp, settings.debug)
             return
         written.update(answer.fields)  # _apply's common case, inline: a call costs 1%
-        refusal = answer.refusal
         # Nothing to report unless in debug mode or logging at debug level: not even a call.
-        if refusal is not None and (settings.debug or logger.isEnabledFor(logging.DEBUG)):
-            _report_refusal(refusal, req, resp, settings.debug)
+        if answer.refusal is not None and (settings.debug or logger.isEnabledFor(logging.DEBUG)):
+            _report_refusal(answer.refusal, req, resp, settings.debug)
+
+    def _options_response(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        resource: object,
+        headers: Any,
+        read: ReadHeader,
+    ) -> None:
+        """A plain OPTIONS gets the route-aware headers hug's class sends, but no
+        Access-Control-Allow-* for a refused origin. A preflight was answered in
+        process_request, or left to the app."""
+        origin = read(headers, ORIGIN)
+        if origin is not None and read(headers, REQUEST_METHOD) is not None:
+            return
+        settings = self._settings
+        policy = self._policy_of_response(req, resource, "OPTIONS", settings)
+        if policy is None:
+            return
+        answer = self._decide(policy, origin, resp)
+        if resource is not None:
+            entry = self._current(settings).table.by_template.get(req.uri_template)
+            methods = served_methods(resource)
+            if entry is not None and entry.resource is resource:  # suffixed responders too
+                methods = entry.methods
+            resp.set_header("Allow", ", ".join(sorted(methods)))
+            if answer.refusal is None:
+                resp.set_header("Access-Control-Allow-Methods", policy.methods_value(methods))
+                if policy.max_age is not None:
+                    resp.set_header("Access-Control-Max-Age", str(policy.max_age))
+        _apply(answer, req, resp, settings.debug)
+
+    def _policy_of_response(
+        self, req: falcon.Request, resource: object, method: str, settings: _Settings
+    ) -> Optional[CORSPolicy]:
+        """The policy of the function that served the request, from the route table as
+        it is now (compiled again if the routes changed)."""
+        compiled = self._current(settings)
+        if resource is not None:
+            return compiled.table.for_resource(resource, req.uri_template, method, req.path)
+        return compiled.table.for_path(req.path, compiled.snapshot.find(req.path, req), method)
+
+    @staticmethod
+    def _decide(policy: CORSPolicy, origin: Optional[str], resp: falcon.Response) -> Answer:
+        # The response's header names are read only for expose_headers=["*"] with credentials.
+        names = resp._headers.keys if policy.exposes_response_headers else tuple
+        return policy.actual(origin, names)
 
     async def process_response_async(
         self, req: Any, resp: Any, resource: object, req_succeeded: bool
@@ -496,7 +539,7 @@ class CORSMiddleware:
         # Nothing of the exception in the body; process_response then adds the CORS headers.
         raise falcon.HTTPInternalServerError()
 
-    def _current(self, settings: _Settings) -> Compiled:
+    def _current(self, settings: _Settings) -> _Compiled:
         """The router as it is now, and the policy of each of its routes under ``settings``;
         compiled again only when the routes or the configuration changed."""
         snapshot = self._routes.current()
@@ -505,14 +548,14 @@ class CORSMiddleware:
         compiled = self._compiled
         if (
             compiled is None
-            or compiled[0] is not snapshot
-            or compiled[1] is not settings
-            or compiled[3] != sinks
+            or compiled.snapshot is not snapshot
+            or compiled.settings is not settings
+            or compiled.sinks != sinks
         ):
             table = RoutePolicies(
                 all_routes(snapshot.router), self._sinks(sinks), settings.policy, settings.paths
             )
-            compiled = (snapshot, settings, table, list(sinks))
+            compiled = _Compiled(snapshot, settings, table, list(sinks))
             object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
         return compiled
 

@@ -243,9 +243,32 @@ PolicyByMethod = Dict[str, Optional[CORSPolicy]]
 SINK_METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 
-# A template's entry: its resource, {method: policy}, the policy of any other method, and
-# the methods Falcon serves there.
-RouteEntry = Tuple[object, PolicyByMethod, Optional[CORSPolicy], FrozenSet[str]]
+class RouteEntry:
+    """A template of the table: the resource Falcon routes it to, the policy of each
+    method served there, that of any other method, and the methods served."""
+
+    __slots__ = ("by_method", "methods", "policy", "resource", "unserved")
+
+    def __init__(
+        self,
+        resource: object,
+        by_method: PolicyByMethod,
+        unserved: Optional[CORSPolicy],
+        methods: FrozenSet[str],
+    ) -> None:
+        self.resource = resource
+        self.by_method = by_method
+        self.unserved = unserved
+        self.methods = methods
+        # The policy of every method when they share one (most routes), so that a
+        # response need not look its method up; else INHERIT.
+        policy: RoutePolicy = unserved
+        if any(other is not unserved for other in by_method.values()):
+            policy = INHERIT
+        self.policy = policy
+
+    def policy_of(self, method: str) -> Optional[CORSPolicy]:
+        return self.by_method.get(method, self.unserved)
 
 
 class RoutePolicies:
@@ -287,9 +310,10 @@ class RoutePolicies:
             # A method no function serves (Falcon answers it 400 by itself): the patterns
             # on the resource's templates, as for Falcon's own 405.
             unserved = self._policy_of(None, templates[_route_key(route)])
-            by_template[route.template or ""] = (route.resource, by_method, unserved, route.methods)
-        # template -> (its resource, {method: policy}, the policy of any other method):
-        # what a response looks up.
+            by_template[route.template or ""] = RouteEntry(
+                route.resource, by_method, unserved, route.methods
+            )
+        # What a response looks up, by the template Falcon routed it through.
         self.by_template = by_template
         # In Falcon's order: (prefix, policy, the methods a preflight may ask of it).
         self._sinks = tuple(
@@ -301,8 +325,8 @@ class RoutePolicies:
             and not paths.patterns
             and all(
                 policy is default
-                for _, by_method, _, _ in by_template.values()
-                for policy in by_method.values()
+                for entry in by_template.values()
+                for policy in entry.by_method.values()
             )
             and all(policy is default or policy is INHERIT for _, policy, _ in self._sinks)
         )
@@ -348,7 +372,7 @@ class RoutePolicies:
         # to resources of its own, and they must get the policy of those templates.
         entry = self.by_template.get(template or "")
         if entry is not None:
-            return entry[1].get(method, entry[2])
+            return entry.policy_of(method)
         # A route the table does not hold, from a router it cannot walk: its function's
         # own, else the patterns on its template (on the path, if the router gives none).
         return self._policy_of(responder, [path if template is None else template])

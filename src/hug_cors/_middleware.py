@@ -47,7 +47,7 @@ from ._policy import (
     loggable,
     merge_vary,
 )
-from ._route_index import RouteFinder, RouterSnapshot, all_routes, served_methods
+from ._route_index import NO_ROUTER, RouteFinder, RouterSnapshot, all_routes, served_methods
 from ._route_policies import (
     ATTRIBUTE,
     INHERIT,
@@ -144,6 +144,11 @@ class _Compiled:
         self.table = table
         self.sinks = sinks
 
+    @classmethod
+    def nothing(cls, settings: _Settings) -> _Compiled:
+        """No route yet: what a middleware holds before it first looks at the router."""
+        return cls(NO_ROUTER, settings, RoutePolicies((), (), settings.policy, settings.paths), [])
+
 
 class CORSMiddleware:
     """CORS for a hug API; a drop-in replacement for ``hug.middleware.CORSMiddleware``.
@@ -204,7 +209,7 @@ class CORSMiddleware:
 
     __slots__ = ("_api", "_compiled", "_routes", "_settings")
     _api: Any
-    _compiled: Optional[_Compiled]
+    _compiled: _Compiled
     _routes: RouteFinder
     _settings: _Settings
 
@@ -233,7 +238,8 @@ class CORSMiddleware:
         object.__setattr__(self, "_api", api)
         _check_errors_can_be_handled(api, settings)
         object.__setattr__(self, "_settings", settings)
-        object.__setattr__(self, "_compiled", None)
+        # Nothing compiled yet: the first request compiles the routes it finds.
+        object.__setattr__(self, "_compiled", _Compiled.nothing(settings))
         if hasattr(api, "add_startup_handler"):
             # hug runs its startup handlers at the start of each server() call, when the
             # Falcon app it builds exists but holds no route yet.
@@ -324,9 +330,9 @@ class CORSMiddleware:
         WSGI environ, and for an ASGI request, which has none, see
         :meth:`process_request_async`.
         """
-        method = req.method
-        if method in NOTHING_BEFORE_ROUTING:
+        if req.method in NOTHING_BEFORE_ROUTING:
             return
+        method = req.method
         if headers is None:
             headers = req.env
         if method == "OPTIONS":
@@ -433,7 +439,7 @@ class CORSMiddleware:
         settings = self._settings
         policy: RoutePolicy = INHERIT
         compiled = self._compiled
-        if compiled is not None and compiled.settings is settings:
+        if compiled.settings is settings:
             # The route table's entry for the template Falcon routed through, if it holds
             # the resource that served the request.
             entry = compiled.table.by_template.get(req.uri_template)
@@ -547,8 +553,7 @@ class CORSMiddleware:
         sinks: List[Any] = [] if app is None else app._sinks
         compiled = self._compiled
         if (
-            compiled is None
-            or compiled.snapshot is not snapshot
+            compiled.snapshot is not snapshot
             or compiled.settings is not settings
             or compiled.sinks != sinks
         ):

@@ -24,7 +24,7 @@ from typing import (
 import falcon
 from falcon.routing import CompiledRouter
 
-__all__ = ["Route", "RouteFinder", "RouteIndex", "all_routes", "served_methods"]
+__all__ = ["NO_ROUTER", "Route", "RouteFinder", "RouteIndex", "all_routes", "served_methods"]
 
 # Falcon calls a resource's on_<method> responders.
 RESPONDERS = {method: "on_" + method.lower() for method in falcon.COMBINED_METHODS}
@@ -202,6 +202,14 @@ class RouterSnapshot(NamedTuple):
     find: Callable[[str, object], Optional[Route]]
 
 
+def _nowhere(path: str, req: object = None) -> Optional[Route]:
+    return None
+
+
+# No router looked at yet.
+NO_ROUTER = RouterSnapshot(None, None, _nowhere)
+
+
 class RouteFinder:
     """The route of a path in the router ``router_of()`` returns, as it is now.
 
@@ -217,7 +225,7 @@ class RouteFinder:
     def __init__(self, router_of: Callable[[], object]) -> None:
         self._router_of = router_of
         # Replaced whole, so threads that race to rebuild it each see one consistent snapshot.
-        self._current = RouterSnapshot(None, None, _nowhere)
+        self._current = NO_ROUTER
 
     def current(self) -> RouterSnapshot:
         """The snapshot of the router as it is now, built again if it changed."""
@@ -231,10 +239,6 @@ class RouteFinder:
     def find(self, path: str, req: object = None) -> Optional[Route]:
         """The route of ``path``; ``req`` goes to a router that is asked directly."""
         return self.current().find(path, req)
-
-
-def _nowhere(path: str, req: object = None) -> Optional[Route]:
-    return None
 
 
 def _finder(router: Any) -> Callable[[str, object], Optional[Route]]:

@@ -108,6 +108,15 @@ def test_expose_star_with_credentials_lists_the_responses_own_headers(make_api: 
     assert headers["access-control-expose-headers"] == "x-total-count"
 
 
+def test_expose_star_with_credentials_lists_a_plain_options_own_headers(
+    make_api: MakeApi,
+) -> None:
+    api = make_api(allow_origins=[ORIGIN], expose_headers=["*"])
+    response = call(api, "OPTIONS", "/count", {"Origin": ORIGIN})
+    assert response.status == "200 OK"
+    assert cors_headers(response)["access-control-expose-headers"] == "allow"
+
+
 def test_no_expose_headers_when_none_are_configured(make_api: MakeApi) -> None:
     api = make_api(allow_origins=[ORIGIN])
     assert "access-control-expose-headers" not in cors_headers(

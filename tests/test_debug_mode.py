@@ -56,6 +56,25 @@ def test_a_refused_actual_request_says_why_in_a_header(make_api: MakeApi) -> Non
     assert "access-control-allow-origin" not in response.headers_dict
 
 
+def test_a_refused_plain_options_says_why_in_a_header_and_the_log(
+    make_api: MakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = make_api(allow_origins=[ORIGIN], debug=True)
+    with caplog.at_level(logging.WARNING, logger="hug_cors"):
+        response = call(api, "OPTIONS", "/demo", {"Origin": OTHER_ORIGIN})
+    assert response.status == "200 OK"
+    assert response.headers_dict["hug-cors-refused"] == (
+        "origin 'https://evil.example' is not allowed"
+    )
+    assert "access-control-allow-methods" not in response.headers_dict
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "CORS refused for OPTIONS '/demo': origin 'https://evil.example' is not allowed",
+        )
+    ]
+
+
 def test_an_allowed_request_is_unchanged_by_debug_mode(make_api: MakeApi) -> None:
     plain, debug = make_api(allow_origins=[ORIGIN]), make_api(allow_origins=[ORIGIN], debug=True)
     for api in (plain, debug):

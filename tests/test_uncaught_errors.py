@@ -5,6 +5,7 @@ exception handlers keep their behaviour, and without the option nothing changes.
 from __future__ import annotations
 
 import http.client
+import itertools
 import logging
 from typing import Any, Dict, Optional
 
@@ -16,6 +17,8 @@ from hug_cors import CORSConfigurationError, CORSMiddleware
 from tests.helpers import ORIGIN, OTHER_ORIGIN, call, cors_headers, preflight
 from tests.servers import serve
 
+_names = itertools.count()
+
 
 class Mine(Exception):
     """An exception the app handles itself, with @hug.exception."""
@@ -25,7 +28,9 @@ def crashing_api(name: str, middleware: bool = True, **config: Any) -> hug.API:
     """An API whose routes raise: an uncaught error, an HTTP error, an HTTP status, an
     exception hug's own handler answers; and a sink that raises. Without ``middleware``,
     the reference: the same API with no CORS middleware at all."""
-    api = hug.API(f"uncaught_errors_{name}")
+    # hug keeps one API per name: a new one on each call, also when the suite runs twice in
+    # one process (mutmut's first runs), which would add a second middleware to the first.
+    api = hug.API(f"uncaught_errors_{name}_{next(_names)}")
     if middleware:
         api.http.add_middleware(CORSMiddleware(api, allow_origins=[ORIGIN], **config))
 

@@ -448,7 +448,7 @@ class CORSMiddleware:
                 if policy is INHERIT:  # its methods have policies of their own
                     policy = entry.policy_of(method)
         if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
-            policy = self._policy_of_response(req, resource, method, settings)
+            policy = _policy_of_response(req, resource, method, self._current(settings))
         if policy is None:
             return  # no CORS for this route
         origin = read(headers, ORIGIN)
@@ -456,7 +456,7 @@ class CORSMiddleware:
         # expires): one lookup. Otherwise the policy decides.
         answer = policy.ready_answers.get(origin)
         if answer is None or (answer.expires is not None and answer.expires <= monotonic()):
-            answer = self._decide(policy, origin, resp)
+            answer = _decide(policy, origin, resp)
         written: Dict[str, str] = resp._headers
         if "vary" in written:
             _apply(answer, req, resp, settings.debug)
@@ -481,12 +481,13 @@ class CORSMiddleware:
         if origin is not None and read(headers, REQUEST_METHOD) is not None:
             return
         settings = self._settings
-        policy = self._policy_of_response(req, resource, "OPTIONS", settings)
+        compiled = self._current(settings)
+        policy = _policy_of_response(req, resource, "OPTIONS", compiled)
         if policy is None:
             return
-        answer = self._decide(policy, origin, resp)
+        answer = _decide(policy, origin, resp)
         if resource is not None:
-            entry = self._current(settings).table.by_template.get(req.uri_template)
+            entry = compiled.table.by_template.get(req.uri_template)
             methods = served_methods(resource)
             if entry is not None and entry.resource is resource:  # suffixed responders too
                 methods = entry.methods
@@ -496,22 +497,6 @@ class CORSMiddleware:
                 if policy.max_age is not None:
                     resp.set_header("Access-Control-Max-Age", str(policy.max_age))
         _apply(answer, req, resp, settings.debug)
-
-    def _policy_of_response(
-        self, req: falcon.Request, resource: object, method: str, settings: _Settings
-    ) -> Optional[CORSPolicy]:
-        """The policy of the function that served the request, from the route table as
-        it is now (compiled again if the routes changed)."""
-        compiled = self._current(settings)
-        if resource is not None:
-            return compiled.table.for_resource(resource, req.uri_template, method, req.path)
-        return compiled.table.for_path(req.path, compiled.snapshot.find(req.path, req), method)
-
-    @staticmethod
-    def _decide(policy: CORSPolicy, origin: Optional[str], resp: falcon.Response) -> Answer:
-        # The response's header names are read only for expose_headers=["*"] with credentials.
-        names = resp._headers.keys if policy.exposes_response_headers else tuple
-        return policy.actual(origin, names)
 
     async def process_response_async(
         self, req: Any, resp: Any, resource: object, req_succeeded: bool
@@ -709,6 +694,23 @@ def _hug_templates(http: Any) -> Iterator[str]:
     for base_url, sinks in http.sinks.items():
         for url in sinks:
             yield from sink_templates(base_url + url)
+
+
+def _policy_of_response(
+    req: falcon.Request, resource: object, method: str, compiled: _Compiled
+) -> Optional[CORSPolicy]:
+    """The policy of the function that served the request, from the route table as it is
+    now."""
+    if resource is not None:
+        return compiled.table.for_resource(resource, req.uri_template, method, req.path)
+    return compiled.table.for_path(req.path, compiled.snapshot.find(req.path, req), method)
+
+
+def _decide(policy: CORSPolicy, origin: Optional[str], resp: falcon.Response) -> Answer:
+    """The policy's answer to an actual request, when no ready one holds. The response's
+    header names are read only for expose_headers=["*"] with credentials."""
+    names = resp._headers.keys if policy.exposes_response_headers else tuple
+    return policy.actual(origin, names)
 
 
 def _apply(answer: Answer, req: falcon.Request, resp: falcon.Response, debug: bool) -> None:

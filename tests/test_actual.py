@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Tuple
+from typing import Any, List, Tuple
 from urllib.parse import quote
 
 import pytest
@@ -57,6 +57,46 @@ def test_a_refused_origin_gets_no_cors_headers_and_is_logged(
     assert [record.getMessage() for record in caplog.records] == [
         "CORS refused for GET '/demo': origin 'https://evil.example' is not allowed"
     ]
+
+
+def test_a_refusal_is_logged_by_the_level_in_place_when_it_happens(
+    api: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The logging level can change while the app runs, on the hug_cors logger or on a
+    parent: each refused request asks it again, also for an origin refused before."""
+    ours, root = logging.getLogger("hug_cors"), logging.getLogger()
+    levels = ours.level, root.level
+    refused = {"Origin": OTHER_ORIGIN}
+
+    def ours_logged() -> List[str]:  # with the root logger at DEBUG, asyncio logs too
+        return [r.getMessage() for r in caplog.records if r.name == "hug_cors"]
+
+    try:
+        ours.setLevel(logging.INFO)
+        call(api, "GET", "/demo", refused)
+        call(api, "GET", "/demo", refused)
+        assert ours_logged() == []
+        ours.setLevel(logging.DEBUG)
+        call(api, "GET", "/demo", refused)
+        call(api, "GET", "/demo", refused)
+        assert len(ours_logged()) == 2
+        ours.setLevel(logging.INFO)
+        call(api, "GET", "/demo", refused)
+        assert len(ours_logged()) == 2
+        ours.setLevel(logging.NOTSET)  # the root logger's level decides
+        root.setLevel(logging.DEBUG)
+        call(api, "GET", "/demo", refused)
+        assert len(ours_logged()) == 3
+        logging.disable(logging.DEBUG)
+        call(api, "GET", "/demo", refused)
+        assert len(ours_logged()) == 3
+    finally:
+        logging.disable(logging.NOTSET)
+        ours.setLevel(levels[0])
+        root.setLevel(levels[1])
+    assert set(ours_logged()) == {
+        "CORS refused for GET '/demo': origin 'https://evil.example' is not allowed"
+    }
 
 
 def test_a_request_without_origin_gets_no_cors_headers(api: Any) -> None:

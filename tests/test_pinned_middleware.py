@@ -11,7 +11,9 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import queue
 import re
+import threading
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -294,6 +296,72 @@ def test_configure_in_plain_falcon_applies_from_the_next_request(router: Any) ->
         {},
         None,
     )
+
+
+class PausingRouter(CompiledRouter):
+    """Falcon's router, whose tree the thread in ``paused`` reads one step at a time: at
+    each read it puts itself in ``arrived`` and waits for an item in ``proceed``."""
+
+    def __init__(self) -> None:
+        self.paused: Optional[int] = None
+        self.arrived: queue.Queue[None] = queue.Queue()
+        self.proceed: queue.Queue[None] = queue.Queue()
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def _roots(self) -> Any:
+        if threading.get_ident() == self.paused:
+            self.arrived.put(None)
+            self.proceed.get(timeout=10)
+        return self._tree
+
+    @_roots.setter
+    def _roots(self, tree: Any) -> None:
+        self._tree = tree
+
+
+def test_configure_while_the_routes_compile_is_never_undone() -> None:
+    """A request compiles the route table again (a route was added) under the configuration
+    in place. configure() at any moment of that must stay in place once the table lands:
+    at each step of the compilation it changes max_age (one change at a time), and the
+    last change must hold."""
+    router = PausingRouter()
+    client, middleware = falcon_client(router, allow_origins=[ORIGIN])
+    assert client.simulate_get("/items/1").status_code == 200  # the table is compiled
+
+    class Extra:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.media = "extra"
+
+    client.app.add_route("/extra", Extra())
+
+    def request() -> None:
+        router.paused = threading.get_ident()
+        client.simulate_get("/extra", headers={"Origin": ORIGIN})
+
+    compiling = threading.Thread(target=request)
+    compiling.start()
+    configuring: List[threading.Thread] = []
+    while compiling.is_alive() or not router.arrived.empty():
+        try:
+            router.arrived.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if not configuring or not configuring[-1].is_alive():  # one change waits at most
+            max_age = len(configuring) + 1
+            configure = threading.Thread(target=middleware.configure, kwargs={"max_age": max_age})
+            configure.start()
+            configure.join(0.2)  # done, or waiting until the table has landed
+            configuring.append(configure)
+        router.proceed.put(None)
+    for thread in [compiling, *configuring]:
+        thread.join(10)
+        assert not thread.is_alive()
+    assert len(configuring) >= 2  # the compilation was stopped inside, not only before
+    result = client.simulate_options(
+        "/extra", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}
+    )
+    assert result.headers["Access-Control-Max-Age"] == str(len(configuring))
 
 
 def test_configure_in_plain_falcon_can_switch_to_the_routes_methods() -> None:

@@ -70,7 +70,7 @@ def test_a_failed_configure_leaves_the_old_policy_in_place(make_api: MakeApi) ->
 def test_the_middleware_stays_immutable_but_through_configure(make_api: MakeApi) -> None:
     _, middleware = build_with_middleware(make_api)
     with pytest.raises(AttributeError, match="use configure"):
-        middleware._settings = None
+        middleware.max_age = 600
 
 
 def test_requests_in_flight_see_the_old_or_the_new_policy_never_a_mix(make_api: MakeApi) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import threading
 from time import monotonic
 from typing import (
     AbstractSet,
@@ -53,7 +54,6 @@ from ._route_policies import (
     INHERIT,
     PathPolicies,
     RoutePolicies,
-    RoutePolicy,
     Sink,
     attached_policy,
     function_of,
@@ -63,6 +63,12 @@ from ._route_policies import (
 __all__ = ["CORSMiddleware"]
 
 logger = logging.getLogger("hug_cors")
+# The logger's own cache of whether it logs each level (Logger._cache, CPython 3.7 and
+# later): isEnabledFor() fills it and any setLevel() or logging.disable() empties it. A
+# refused request reads it, a dict lookup, where a call would cost 1% of the request;
+# when the level is not in it (or there is no cache), isEnabledFor() decides.
+_logged_levels: Dict[int, bool] = getattr(logger, "_cache", {})
+DEBUG = logging.DEBUG
 
 # The request headers, as WSGI names them (what req.get_header would look up).
 ORIGIN = "HTTP_ORIGIN"
@@ -131,10 +137,11 @@ class _Settings(NamedTuple):
 
 
 class _Compiled:
-    """A router snapshot, the configuration, the policy of each route under it, and the
-    app's sinks as they were (Falcon's add_sink leaves the router as it is)."""
+    """The configuration, and under it the policy of each route of a router snapshot,
+    with the app's sinks as they were (Falcon's add_sink leaves the router as it is).
+    ``by_template`` is ``table.by_template``, one attribute nearer for each response."""
 
-    __slots__ = ("settings", "sinks", "snapshot", "table")
+    __slots__ = ("by_template", "settings", "sinks", "snapshot", "table")
 
     def __init__(
         self, snapshot: RouterSnapshot, settings: _Settings, table: RoutePolicies, sinks: List[Any]
@@ -142,6 +149,7 @@ class _Compiled:
         self.snapshot = snapshot
         self.settings = settings
         self.table = table
+        self.by_template = table.by_template
         self.sinks = sinks
 
     @classmethod
@@ -207,11 +215,11 @@ class CORSMiddleware:
             message naming the parameter, the value and the fix.
     """
 
-    __slots__ = ("_api", "_compiled", "_routes", "_settings")
+    __slots__ = ("_api", "_compiled", "_lock", "_routes")
     _api: Any
-    _compiled: _Compiled
+    _compiled: _Compiled  # the configuration, and the routes compiled under it
+    _lock: threading.Lock  # held to replace _compiled from what it was
     _routes: RouteFinder
-    _settings: _Settings
 
     def __init__(
         self,
@@ -237,8 +245,8 @@ class CORSMiddleware:
         settings = _Settings.build({name: arguments[name] for name in NAMES})
         object.__setattr__(self, "_api", api)
         _check_errors_can_be_handled(api, settings)
-        object.__setattr__(self, "_settings", settings)
-        # Nothing compiled yet: the first request compiles the routes it finds.
+        object.__setattr__(self, "_lock", threading.Lock())
+        # No route compiled yet: the first request compiles the routes it finds.
         object.__setattr__(self, "_compiled", _Compiled.nothing(settings))
         if hasattr(api, "add_startup_handler"):
             # hug runs its startup handlers at the start of each server() call, when the
@@ -279,9 +287,11 @@ class CORSMiddleware:
                 f"configure() got an unknown parameter {unknown[0]!r};",
                 f"it takes {', '.join(NAMES)}.",
             )
-        settings = _Settings.build({**self._settings.config, **changes})
-        _check_errors_can_be_handled(self._api, settings)
-        object.__setattr__(self, "_settings", settings)  # one reference swap: atomic
+        with self._lock:  # so that no route table compiled under the old one replaces it
+            settings = _Settings.build({**self._settings.config, **changes})
+            _check_errors_can_be_handled(self._api, settings)
+            # One reference swap, atomic: the routes are compiled again on the next request.
+            object.__setattr__(self, "_compiled", _Compiled.nothing(settings))
         if getattr(self._api, "http", None) is not None:
             self._warn_about_unmatched_patterns(self._api)
 
@@ -297,6 +307,10 @@ class CORSMiddleware:
         copy can be changed and applied: ``cors.configure(**{**cors.config, "max_age": 600})``.
         """
         return snapshot(self._settings.config)
+
+    @property
+    def _settings(self) -> _Settings:
+        return self._compiled.settings
 
     @property
     def policy(self) -> CORSPolicy:
@@ -339,7 +353,7 @@ class CORSMiddleware:
             origin, requested = read(headers, ORIGIN), read(headers, REQUEST_METHOD)
             if origin is not None and requested is not None:
                 self._answer_preflight(req, resp, origin, requested, headers, read)
-        elif self._settings.reject_cross_origin_writes:  # a write: any method but the safe ones
+        elif self._compiled.settings.reject_cross_origin_writes:  # any method but the safe ones
             self._refuse_cross_origin_write(req, resp, headers, read)
 
     async def process_request_async(self, req: Any, resp: Any) -> None:
@@ -356,9 +370,13 @@ class CORSMiddleware:
         headers: Any,
         read: ReadHeader,
     ) -> None:
-        settings = self._settings
-        compiled = self._current(settings)
-        snapshot, table, path = compiled.snapshot, compiled.table, req.path
+        compiled = self._current()
+        settings, snapshot, table, path = (
+            compiled.settings,
+            compiled.snapshot,
+            compiled.table,
+            req.path,
+        )
         # The route says which methods it serves, and whose policy applies.
         route = None
         policy: Optional[CORSPolicy] = settings.policy
@@ -394,9 +412,9 @@ class CORSMiddleware:
         fetch_site, origin = read(headers, FETCH_SITE), read(headers, ORIGIN)
         if fetch_site is None and origin is None:
             return  # not from a browser: curl, a server, a mobile app
-        settings = self._settings
+        compiled = self._current()
+        settings = compiled.settings
         policy: Optional[CORSPolicy] = settings.policy
-        compiled = self._current(settings)
         if not compiled.table.uniform:  # the policy of the function the request would reach
             route = compiled.snapshot.find(req.path, req)
             policy = compiled.table.for_path(req.path, route, req.method)
@@ -428,30 +446,24 @@ class CORSMiddleware:
 
         ``headers`` and ``read`` are as for :meth:`process_request`.
         """
-        if headers is None:
-            headers = req.env
-        method = req.method
-        if method == "OPTIONS":
+        if req.method == "OPTIONS":
             self._options_response(req, resp, resource, headers, read)
             return
         # Every line below runs on each GET: what could be done once is in the compiled
         # route table and the policy's ready answers.
-        settings = self._settings
-        policy: RoutePolicy = INHERIT
         compiled = self._compiled
-        if compiled.settings is settings:
-            # The route table's entry for the template Falcon routed through, if it holds
-            # the resource that served the request.
-            entry = compiled.table.by_template.get(req.uri_template)
-            if entry is not None and entry.resource is resource:
-                policy = entry.policy
-                if policy is INHERIT:  # its methods have policies of their own
-                    policy = entry.policy_of(method)
-        if policy is INHERIT:  # new routes, a sink, no route, an unserved method, no routing
-            policy = _policy_of_response(req, resource, method, self._current(settings))
+        # The route table's entry for the template Falcon routed through, if it holds the
+        # resource that served the request.
+        entry = compiled.by_template.get(req.uri_template)
+        if entry is not None and entry.resource is resource:
+            policy = entry.policy
+            if policy is INHERIT:  # its methods have policies of their own
+                policy = entry.policy_of(req.method)
+        else:  # new routes, a sink, no route, no routing
+            policy = _policy_of_response(req, resource, req.method, self._current())
         if policy is None:
             return  # no CORS for this route
-        origin = read(headers, ORIGIN)
+        origin = req.env.get(ORIGIN) if headers is None else read(headers, ORIGIN)
         # A listed origin's answer, or one decided before (allow_origin_func's until it
         # expires): one lookup. Otherwise the policy decides.
         answer = policy.ready_answers.get(origin)
@@ -459,12 +471,14 @@ class CORSMiddleware:
             answer = _decide(policy, origin, resp)
         written: Dict[str, str] = resp._headers
         if "vary" in written:
-            _apply(answer, req, resp, settings.debug)
+            _apply(answer, req, resp, compiled.settings.debug)
             return
         written.update(answer.fields)  # _apply's common case, inline: a call costs 1%
         # Nothing to report unless in debug mode or logging at debug level: not even a call.
-        if answer.refusal is not None and (settings.debug or logger.isEnabledFor(logging.DEBUG)):
-            _report_refusal(answer.refusal, req, resp, settings.debug)
+        if answer.refusal is not None and (
+            compiled.settings.debug or _logged_levels.get(DEBUG) is not False
+        ):
+            _report_refusal(answer.refusal, req, resp, compiled.settings.debug)
 
     def _options_response(
         self,
@@ -477,11 +491,13 @@ class CORSMiddleware:
         """A plain OPTIONS gets the route-aware headers hug's class sends, but no
         Access-Control-Allow-* for a refused origin. A preflight was answered in
         process_request, or left to the app."""
+        if headers is None:
+            headers = req.env
         origin = read(headers, ORIGIN)
         if origin is not None and read(headers, REQUEST_METHOD) is not None:
             return
-        settings = self._settings
-        compiled = self._current(settings)
+        compiled = self._current()
+        settings = compiled.settings
         policy = _policy_of_response(req, resource, "OPTIONS", compiled)
         if policy is None:
             return
@@ -530,18 +546,20 @@ class CORSMiddleware:
         # Nothing of the exception in the body; process_response then adds the CORS headers.
         raise falcon.HTTPInternalServerError()
 
-    def _current(self, settings: _Settings) -> _Compiled:
-        """The router as it is now, and the policy of each of its routes under ``settings``;
-        compiled again only when the routes or the configuration changed."""
+    def _current(self) -> _Compiled:
+        """The configuration, and the policy of each route of the router as it is now;
+        compiled again only when the routes changed (or, after configure(), the first
+        time)."""
         snapshot = self._routes.current()
         app = self._falcon_app()
         sinks: List[Any] = [] if app is None else app._sinks
         compiled = self._compiled
-        if (
-            compiled.snapshot is not snapshot
-            or compiled.settings is not settings
-            or compiled.sinks != sinks
-        ):
+        if compiled.snapshot is snapshot and compiled.sinks == sinks:
+            return compiled
+        # Under the lock, so that configure() cannot put a new configuration in place
+        # between reading the one in place and storing the routes compiled under it.
+        with self._lock:
+            settings = self._compiled.settings
             table = RoutePolicies(
                 all_routes(snapshot.router), self._sinks(sinks), settings.policy, settings.paths
             )

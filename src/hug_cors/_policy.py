@@ -104,16 +104,18 @@ class Answer:
 
     ``headers`` are to be set on the response, ``vary`` merged into its ``Vary``
     (see :func:`merge_vary`), and ``refusal`` says why CORS was refused, if it was.
-    ``fields`` is both at once, by lower-case name, as HTTP/2 and Falcon key them: what a
-    response without a ``Vary`` of its own receives, ready when the answer is built.
+    ``fields`` is both at once, a dict by lower-case name, as HTTP/2 and Falcon key them:
+    what a response without a ``Vary`` of its own receives, ready when the answer is built
+    (Falcon keeps a response's headers in such a dict, and one dict updates another
+    fastest).
 
     >>> answer = CORSPolicy().actual("https://any.example")
     >>> answer
     Answer(headers=(('Access-Control-Allow-Origin', '*'),), vary='', refusal=None)
     >>> headers, vary, refusal = answer
     >>> CORSPolicy(allow_origins=["https://app.example.com"]).actual("https://app.example.com").fields
-    (('access-control-allow-origin', 'https://app.example.com'), \
-('access-control-allow-credentials', 'true'), ('vary', 'Origin'))
+    {'access-control-allow-origin': 'https://app.example.com', \
+'access-control-allow-credentials': 'true', 'vary': 'Origin'}
     """
 
     __slots__ = ("expires", "fields", "headers", "refusal", "vary")
@@ -123,8 +125,8 @@ class Answer:
     """Tokens to merge into the response's ``Vary``, ``""`` for none."""
     refusal: Optional[str]
     """Why CORS was refused (quoted, ASCII, short), or ``None``."""
-    fields: Tuple[Tuple[str, str], ...]
-    """``headers`` and ``Vary`` as (lower-case name, value) pairs."""
+    fields: Dict[str, str]
+    """``headers`` and ``Vary``, value by lower-case name (read-only too)."""
     expires: Optional[float]
     """The ``time.monotonic()`` from which the answer no longer holds (an
     ``allow_origin_func`` decision), or ``None``: it always holds."""
@@ -139,12 +141,12 @@ class Answer:
         # Read-only by convention: a guard against assignment (object.__setattr__ here)
         # would make an answer take twice as long to build, and each preflight builds one.
         self.headers, self.vary, self.refusal, self.expires = headers, vary, refusal, expires
-        fields = []  # a loop, not a comprehension: on Python 3.11 it takes a fifth less
+        fields: Dict[str, str] = {}
         for name, value in headers:
-            fields.append((name.lower(), value))
+            fields[name.lower()] = value
         if vary:
-            fields.append(("vary", vary))
-        self.fields = tuple(fields)
+            fields["vary"] = vary
+        self.fields = fields
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.headers, self.vary, self.refusal))

@@ -216,11 +216,23 @@ def test_a_refusal_is_logged_and_explained_in_debug_mode(
     reason = f"cross-origin POST from origin '{OTHER_ORIGIN}' (Sec-Fetch-Site: cross-site)"
     assert response.headers_dict["hug-cors-refused"] == reason
     assert response.data == error_body(framework, reason)
-    assert f"refused for '/items': {reason}" in caplog.text
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hug_cors"]
+    assert logged == [
+        (logging.WARNING, f"refused for '/items': {reason}"),
+        (
+            logging.WARNING,
+            f"CORS refused for POST '/items': origin '{OTHER_ORIGIN}' is not allowed",
+        ),
+    ]
+    caplog.clear()
     quiet_api = writes_api(framework, ran, reject_cross_origin_writes=True)
-    quiet = send(quiet_api, "POST", "/items", "x", None)
+    with caplog.at_level(logging.INFO, logger="hug_cors"):
+        quiet = send(quiet_api, "POST", "/items", "x", None)
     assert quiet.data == error_body(framework, "A page on another origin sent it.")
     assert "hug-cors-refused" not in quiet.headers_dict
+    quietly = "cross-origin POST from no Origin (Sec-Fetch-Site: x)"
+    logged = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "hug_cors"]
+    assert logged == [(logging.INFO, f"refused for '/items': {quietly}")]
     assert ran.calls == []
 
 

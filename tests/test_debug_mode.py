@@ -75,6 +75,25 @@ def test_a_refused_plain_options_says_why_in_a_header_and_the_log(
     ]
 
 
+def test_a_refusal_on_a_response_with_its_own_vary_says_why_too(
+    make_api: MakeApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app's Vary is merged, and the refusal reported as on any other response."""
+    api = make_api(allow_origins=[ORIGIN], debug=True)
+    with caplog.at_level(logging.WARNING, logger="hug_cors"):
+        response = call(api, "GET", "/vary", {"Origin": OTHER_ORIGIN})
+    assert response.headers_dict["vary"] == "Accept-Encoding, Origin"
+    assert response.headers_dict["hug-cors-refused"] == (
+        "origin 'https://evil.example' is not allowed"
+    )
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (
+            logging.WARNING,
+            "CORS refused for GET '/vary': origin 'https://evil.example' is not allowed",
+        )
+    ]
+
+
 def test_an_allowed_request_is_unchanged_by_debug_mode(make_api: MakeApi) -> None:
     plain, debug = make_api(allow_origins=[ORIGIN]), make_api(allow_origins=[ORIGIN], debug=True)
     for api in (plain, debug):

@@ -298,6 +298,32 @@ def test_configure_in_plain_falcon_applies_from_the_next_request(router: Any) ->
     )
 
 
+def test_a_plain_options_lists_the_methods_of_suffixed_responders_too() -> None:
+    """Falcon's suffixed responders (on_get_collection) serve a route of their own."""
+
+    class Items:
+        def on_get(self, req: Any, resp: Any, item_id: str) -> None:
+            resp.media = {"id": item_id}
+
+        def on_get_collection(self, req: Any, resp: Any) -> None:
+            resp.media = []
+
+        def on_post_collection(self, req: Any, resp: Any) -> None:
+            resp.media = {}
+
+    router = CompiledRouter()
+    app = falcon.API(middleware=[CORSMiddleware(router, allow_origins=[ORIGIN])], router=router)
+    items = Items()
+    app.add_route("/items", items, suffix="collection")
+    app.add_route("/items/{item_id}", items)
+    client = testing.TestClient(app)
+    for path, methods in (("/items", "GET, OPTIONS, POST"), ("/items/1", "GET, OPTIONS")):
+        result = client.simulate_options(path, headers={"Origin": ORIGIN})
+        assert result.headers["Allow"] == methods
+        assert result.headers["Access-Control-Allow-Methods"] == methods
+        assert result.headers["Access-Control-Allow-Origin"] == ORIGIN
+
+
 class PausingRouter(CompiledRouter):
     """Falcon's router, whose tree the thread in ``paused`` reads one step at a time: at
     each read it puts itself in ``arrived`` and waits for an item in ``proceed``."""

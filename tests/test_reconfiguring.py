@@ -60,8 +60,9 @@ def test_a_failed_configure_leaves_the_old_policy_in_place(make_api: MakeApi) ->
     assert bad_value.value.fix.endswith("use 'https://new.example.com'.")
     for name in ("allow_origin", "api"):
         with pytest.raises(CORSConfigurationTypeError) as unknown:
-            middleware.configure(**{name: None})
+            middleware.configure(**{name: ORIGIN})
         assert unknown.value.parameter == name
+        assert unknown.value.value == ORIGIN
         assert "it takes allow_origins, allow_credentials, max_age," in unknown.value.fix
     assert middleware.policy is old
     assert cors_headers(preflight(api))["access-control-allow-origin"] == ORIGIN

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Dict, Optional
 
 import pytest
 
@@ -56,41 +57,30 @@ def test_a_refused_actual_request_says_why_in_a_header(make_api: MakeApi) -> Non
     assert "access-control-allow-origin" not in response.headers_dict
 
 
-def test_a_refused_plain_options_says_why_in_a_header_and_the_log(
-    make_api: MakeApi, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("OPTIONS", "/demo", {"access-control-allow-methods": None}),  # a plain OPTIONS
+        ("GET", "/vary", {"vary": "Accept-Encoding, Origin"}),  # the app's Vary, merged
+    ],
+)
+def test_a_refused_request_says_why_in_a_header_and_the_log(
+    make_api: MakeApi,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    expected: Dict[str, Optional[str]],
 ) -> None:
     api = make_api(allow_origins=[ORIGIN], debug=True)
     with caplog.at_level(logging.WARNING, logger="hug_cors"):
-        response = call(api, "OPTIONS", "/demo", {"Origin": OTHER_ORIGIN})
+        response = call(api, method, path, {"Origin": OTHER_ORIGIN})
     assert response.status == "200 OK"
-    assert response.headers_dict["hug-cors-refused"] == (
-        "origin 'https://evil.example' is not allowed"
-    )
-    assert "access-control-allow-methods" not in response.headers_dict
+    refusal = "origin 'https://evil.example' is not allowed"
+    assert response.headers_dict["hug-cors-refused"] == refusal
+    for name, value in expected.items():
+        assert response.headers_dict.get(name) == value
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (
-            logging.WARNING,
-            "CORS refused for OPTIONS '/demo': origin 'https://evil.example' is not allowed",
-        )
-    ]
-
-
-def test_a_refusal_on_a_response_with_its_own_vary_says_why_too(
-    make_api: MakeApi, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The app's Vary is merged, and the refusal reported as on any other response."""
-    api = make_api(allow_origins=[ORIGIN], debug=True)
-    with caplog.at_level(logging.WARNING, logger="hug_cors"):
-        response = call(api, "GET", "/vary", {"Origin": OTHER_ORIGIN})
-    assert response.headers_dict["vary"] == "Accept-Encoding, Origin"
-    assert response.headers_dict["hug-cors-refused"] == (
-        "origin 'https://evil.example' is not allowed"
-    )
-    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (
-            logging.WARNING,
-            "CORS refused for GET '/vary': origin 'https://evil.example' is not allowed",
-        )
+        (logging.WARNING, f"CORS refused for {method} '{path}': {refusal}")
     ]
 
 

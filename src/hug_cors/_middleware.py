@@ -371,17 +371,12 @@ class CORSMiddleware:
         read: ReadHeader,
     ) -> None:
         compiled = self._current()
-        settings, snapshot, table, path = (
-            compiled.settings,
-            compiled.snapshot,
-            compiled.table,
-            req.path,
-        )
+        settings, table, path = compiled.settings, compiled.table, req.path
         # The route says which methods it serves, and whose policy applies.
         route = None
         policy: Optional[CORSPolicy] = settings.policy
         if settings.policy.methods_from_route or not table.uniform:
-            route = snapshot.find(path, req)
+            route = compiled.snapshot.find(path, req)
             if not table.uniform:
                 policy = table.for_path(path, route, method)
         if policy is None:
@@ -503,7 +498,7 @@ class CORSMiddleware:
             return
         answer = _decide(policy, origin, resp)
         if resource is not None:
-            entry = compiled.table.by_template.get(req.uri_template)
+            entry = compiled.by_template.get(req.uri_template)
             methods = served_methods(resource)
             if entry is not None and entry.resource is resource:  # suffixed responders too
                 methods = entry.methods
@@ -557,14 +552,17 @@ class CORSMiddleware:
         if compiled.snapshot is snapshot and compiled.sinks == sinks:
             return compiled
         # Under the lock, so that configure() cannot put a new configuration in place
-        # between reading the one in place and storing the routes compiled under it.
+        # between reading the one in place and storing the routes compiled under it (and
+        # so that threads that found the routes changed compile them once).
         with self._lock:
-            settings = self._compiled.settings
-            table = RoutePolicies(
-                all_routes(snapshot.router), self._sinks(sinks), settings.policy, settings.paths
-            )
-            compiled = _Compiled(snapshot, settings, table, list(sinks))
-            object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
+            compiled = self._compiled
+            if compiled.snapshot is not snapshot or compiled.sinks != sinks:
+                settings = compiled.settings
+                table = RoutePolicies(
+                    all_routes(snapshot.router), self._sinks(sinks), settings.policy, settings.paths
+                )
+                compiled = _Compiled(snapshot, settings, table, list(sinks))
+                object.__setattr__(self, "_compiled", compiled)  # one reference swap: atomic
         return compiled
 
     def _falcon_app(self) -> Any:

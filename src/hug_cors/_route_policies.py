@@ -331,10 +331,6 @@ class RoutePolicies:
             and all(policy is default or policy is INHERIT for _, policy, _ in self._sinks)
         )
 
-    def for_route(self, route: Route, method: str, path: str) -> Optional[CORSPolicy]:
-        """The policy of the function ``route`` calls for ``method``."""
-        return self._for_template(route.template, method, route.responders.get(method), path)
-
     def for_resource(
         self, resource: object, template: Optional[str], method: str, path: str
     ) -> Optional[CORSPolicy]:
@@ -344,7 +340,12 @@ class RoutePolicies:
 
     def for_path(self, path: str, route: Optional[Route], method: str) -> Optional[CORSPolicy]:
         """The policy for a request to ``path``, which Falcon routes to ``route`` (or none)."""
-        return self.for_unrouted(path) if route is None else self.for_route(route, method, path)
+        if route is None:
+            return self.for_unrouted(path)
+        entry = self.by_template.get(route.template or "")
+        if entry is not None:  # a route of the table, as nearly every one is: one lookup
+            return entry.policy_of(method)
+        return self._for_template(route.template, method, route.responders.get(method), path)
 
     def for_unrouted(self, path: str) -> Optional[CORSPolicy]:
         """The policy for a path no route serves: its sink's, else the patterns on the path."""

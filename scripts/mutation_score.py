@@ -10,6 +10,11 @@ With --rerun-survivors it first tests the survivors that the equivalents file do
 list again: mutmut keeps a mutant's result until its function changes, so without this a
 survivor would stay one after a new test kills it.
 
+With --falcon PYTHON TEST... it then runs those tests (the plain Falcon suite) with
+PYTHON, an environment with Falcon 4 and without hug, against each survivor still not
+explained: the plain Falcon code (falcon.App, the ASGI hooks) runs only there, not under
+hug's Falcon 2.0. A mutant that makes a test fail there counts as killed.
+
 Each line of the equivalents file reads `mutant name | mutated line | why it is
 equivalent`. mutmut numbers the mutants of a function in order, so an edit to the function
 can give a listed number to another mutant: the mutated line must match too, else the
@@ -18,13 +23,19 @@ mutant is reported as a new survivor and the entry as stale.
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
-EQUIVALENTS = Path(__file__).resolve().parent.parent / "tests" / "equivalent_mutants.txt"
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = ROOT / "tests" / "equivalent_mutants.txt"
+MUTANTS = ROOT / "mutants"
 TARGET = 95.0
 KILLED = {"killed", "timeout", "caught by type check"}
 
@@ -88,12 +99,52 @@ def rerun_survivors(results: dict[str, str], listed: dict[str, tuple[str, str]])
         subprocess.run([*command, *survivors], check=True)
 
 
+def pytest_arguments() -> list[str]:
+    """The arguments mutmut gives pytest ([tool.mutmut] in pyproject.toml), for the same
+    deselections under the Falcon suite."""
+    with open(ROOT / "pyproject.toml", "rb") as file:
+        settings = tomllib.load(file)["tool"]["mutmut"]
+    return list(settings["pytest_add_cli_args"])
+
+
+def killed_by_falcon_suite(survivors: list[str], python: str, tests: list[str]) -> set[str]:
+    """The survivors that make a test of ``tests`` fail when ``python`` runs them in
+    mutants/, with the mutated hug_cors first on the path and each survivor active."""
+    command = [python, "-m", "pytest", *pytest_arguments(), "-n", "auto", "-x", *tests]
+    environment = {**os.environ, "PYTHONPATH": str(MUTANTS / "src"), "MUTANT_UNDER_TEST": ""}
+    started = time.monotonic()
+    clean = subprocess.run(command, cwd=MUTANTS, env=environment, capture_output=True, text=True)
+    if clean.returncode != 0:  # with no mutant active every test must pass
+        sys.exit(f"the Falcon suite fails without a mutant:\n{clean.stdout[-3000:]}")
+    timeout = 10 * (time.monotonic() - started) + 30
+    killed = set()
+    for name in survivors:
+        environment["MUTANT_UNDER_TEST"] = name
+        try:
+            run = subprocess.run(
+                command, cwd=MUTANTS, env=environment, capture_output=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            killed.add(name)  # as mutmut counts a timeout
+            continue
+        if run.returncode != 0:
+            killed.add(name)
+    return killed
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rerun-survivors", action="store_true")
+    parser.add_argument("--falcon", metavar="PYTHON", help="a Python with Falcon 4, no hug")
+    parser.add_argument("falcon_tests", nargs="*", metavar="TEST", help="the Falcon suite")
+    options = parser.parse_args()
+    if options.falcon and not options.falcon_tests:
+        parser.error("--falcon needs the tests of the plain Falcon suite")
     results = statuses()
     if not results:
         sys.exit("no mutants: run `mutmut run` first")
     listed = equivalents()
-    if "--rerun-survivors" in sys.argv[1:]:
+    if options.rerun_survivors:
         rerun_survivors(results, listed)
         results = statuses()
     totals: Counter[str] = Counter()
@@ -115,6 +166,13 @@ def main() -> int:
             equivalent[module] += 1
         else:
             new_survivors.append((name, status, diff))
+    by_falcon: set[str] = set()
+    if options.falcon and new_survivors:
+        names = [name for name, _, _ in new_survivors]
+        by_falcon = killed_by_falcon_suite(names, options.falcon, options.falcon_tests)
+        for name in by_falcon:
+            killed[module_of(name)] += 1
+        new_survivors = [row for row in new_survivors if row[0] not in by_falcon]
 
     print(
         f"{'module':<20} {'checked':>8} {'killed':>7} {'equivalent':>11} {'score':>7}"
@@ -134,7 +192,10 @@ def main() -> int:
         stale = " (its entry in the equivalents file is stale)" if name in listed else ""
         print(f"\n{status}: {name}{stale}")
         print(diff.rstrip())
-    for name in sorted(n for n in listed if results.get(n) in KILLED or n not in results):
+    if by_falcon:
+        print(f"\n{len(by_falcon)} killed by the plain Falcon suite, not by hug's")
+    killed_anywhere = {n for n, status in results.items() if status in KILLED} | by_falcon
+    for name in sorted(n for n in listed if n in killed_anywhere or n not in results):
         print(f"\nstale entry, this mutant no longer survives or exists: {name}")
     print(
         f"\n{len(new_survivors)} survivors not listed as equivalent;"

@@ -110,6 +110,8 @@ def pytest_arguments() -> list[str]:
 def killed_by_falcon_suite(survivors: list[str], python: str, tests: list[str]) -> set[str]:
     """The survivors that make a test of ``tests`` fail when ``python`` runs them in
     mutants/, with the mutated hug_cors first on the path and each survivor active."""
+    # Absolute, since it runs from mutants/; not resolved, which would leave the venv.
+    python = os.path.abspath(python)
     command = [python, "-m", "pytest", *pytest_arguments(), "-n", "auto", "-x", *tests]
     environment = {**os.environ, "PYTHONPATH": str(MUTANTS / "src"), "MUTANT_UNDER_TEST": ""}
     started = time.monotonic()
